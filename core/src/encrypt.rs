@@ -1,0 +1,114 @@
+//! Encryption with g = n + 1: c = (1 + m·n) · r^n mod n², r uniform in Z*_n.
+//!
+//! Anyone with the public key computes r^n mod n² directly; the key holder computes it mod p² and
+//! q² and recombines (about three times faster), with the same result for the same r.
+
+use crypto_bigint::{Gcd, One, RandomMod, WrappingAdd};
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use crate::keys::PrimeFactor;
+use crate::modexp::{PowBy, ReduceWide, Residues, Wide};
+use crate::{Ciphertext, KeySize, Plaintext, PrivateKey, PublicKey};
+
+impl<S: KeySize> PublicKey<S> {
+    /// Encrypts `m` with fresh randomness from `rng`.
+    pub fn encrypt<R: CryptoRng + ?Sized>(&self, m: &Plaintext<S>, rng: &mut R) -> Ciphertext<S> {
+        let r = self.random_nonce(rng);
+        self.encrypt_with_nonce(m, &r)
+    }
+
+    /// c · r^n for fresh r: a ciphertext of the same plaintext that cannot be linked to `c`.
+    pub fn rerandomize<R: CryptoRng + ?Sized>(
+        &self,
+        c: &Ciphertext<S>,
+        rng: &mut R,
+    ) -> Ciphertext<S> {
+        let r = self.random_nonce(rng);
+        self.multiply(c.value(), &self.r_pow_n(&r))
+    }
+
+    /// r uniform in Z*_n.
+    pub(crate) fn random_nonce<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Zeroizing<S::N> {
+        loop {
+            // Rejection sampling is variable time in n (public) and in how many draws were
+            // rejected, which is independent of the r returned.
+            let r = Zeroizing::new(S::N::random_mod_vartime(rng, self.n.as_nz_ref()));
+            // Declassifies only whether this draw is rejected (r = 0 or r shares a factor with n,
+            // probability < 2^-1000); the accepted r is never branched on.
+            if r.gcd(self.n()).is_one().to_bool() {
+                return r;
+            }
+        }
+    }
+
+    pub(crate) fn encrypt_with_nonce(&self, m: &Plaintext<S>, r: &S::N) -> Ciphertext<S> {
+        self.multiply(&self.g_pow(m), &self.r_pow_n(r))
+    }
+
+    /// g^m = (1 + n)^m = 1 + m·n (mod n²); below n² since m < n.
+    pub(crate) fn g_pow(&self, m: &Plaintext<S>) -> S::NSquared {
+        S::NSquared::product(m.value(), self.n())
+            .wrapping_add(&S::NSquared::widen(&S::N::from(1u8)))
+    }
+
+    pub(crate) fn r_pow_n(&self, r: &S::N) -> S::NSquared {
+        self.n_squared.pow(&S::NSquared::widen(r), self.n())
+    }
+
+    pub(crate) fn multiply(&self, a: &S::NSquared, b: &S::NSquared) -> Ciphertext<S> {
+        Ciphertext {
+            value: self.n_squared.mul(a, b),
+        }
+    }
+}
+
+impl<S: KeySize> PrivateKey<S> {
+    /// Encrypts `m` with fresh randomness, through the CRT. The ciphertext has exactly the
+    /// distribution of [`PublicKey::encrypt`]: for the same r both give the same ciphertext.
+    pub fn encrypt<R: CryptoRng + ?Sized>(&self, m: &Plaintext<S>, rng: &mut R) -> Ciphertext<S> {
+        let r = self.public.random_nonce(rng);
+        self.encrypt_with_nonce(m, &r)
+    }
+
+    /// [`PublicKey::rerandomize`] through the CRT.
+    pub fn rerandomize<R: CryptoRng + ?Sized>(
+        &self,
+        c: &Ciphertext<S>,
+        rng: &mut R,
+    ) -> Ciphertext<S> {
+        let r = self.public.random_nonce(rng);
+        self.public.multiply(c.value(), &self.r_pow_n(&r))
+    }
+
+    pub(crate) fn encrypt_with_nonce(&self, m: &Plaintext<S>, r: &S::N) -> Ciphertext<S> {
+        self.public
+            .multiply(&self.public.g_pow(m), &self.r_pow_n(r))
+    }
+
+    /// r^n mod n² from r^n mod p² and r^n mod q²:
+    /// z = z_q + q² · ((z_p − z_q) · (q²)⁻¹ mod p²).
+    fn r_pow_n(&self, r: &S::N) -> S::NSquared {
+        let z_p = self.p.r_pow_n(r);
+        let z_q = self.q.r_pow_n(r);
+        let mod_p_squared = &self.p.mod_p_squared;
+        let d = mod_p_squared.mul(
+            &mod_p_squared.sub(&z_p, &z_q),
+            &self.q_squared_inverse_mod_p_squared,
+        );
+        S::NSquared::widen(&z_q)
+            .wrapping_add(&S::NSquared::product(self.q.mod_p_squared.modulus(), &d))
+    }
+}
+
+impl<S: KeySize> PrimeFactor<S> {
+    /// r^n mod p². It lies in the subgroup of order p − 1 of Z*_{p²}, whose elements are the
+    /// y^p, one for each y mod p; so it is (r^n mod p)^p, and r^n mod p = r^(n mod (p−1)) mod p.
+    /// Two half-width exponentiations instead of one full-width one.
+    fn r_pow_n(&self, r: &S::N) -> S::PSquared {
+        let y = self
+            .mod_p
+            .pow(&self.mod_p.reduce_wide(r), &self.n_mod_p_minus_one);
+        self.mod_p_squared.pow(&S::PSquared::widen(&y), &self.prime)
+    }
+}

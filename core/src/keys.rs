@@ -1,0 +1,295 @@
+//! Public and private keys, and their validation.
+
+use core::fmt;
+
+use crypto_bigint::{BitOps, Choice, CtEq, CtLt, CtSelect, Gcd, Odd, One, WrappingSub};
+use crypto_primes::Flavor;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::modexp::{Residues, Wide};
+use crate::{Ciphertext, Error, KeySize, Plaintext, Result};
+
+/// A Paillier public key: the modulus n (g = n + 1) and the Montgomery parameters of n².
+#[derive(Clone, PartialEq, Eq)]
+pub struct PublicKey<S: KeySize> {
+    pub(crate) n: Odd<S::N>,
+    pub(crate) n_squared: S::ModNSquared,
+}
+
+impl<S: KeySize> PublicKey<S> {
+    /// The public key with modulus `n`, which must be odd and have exactly [`KeySize::BITS`] bits.
+    ///
+    /// n is public: the checks here run in variable time.
+    pub fn from_n(n: S::N) -> Result<Self> {
+        let n = Odd::new(n).into_option().ok_or(Error::EvenModulus)?;
+        let actual = n.bit_width_vartime();
+        if actual != S::BITS {
+            return Err(Error::ModulusSize {
+                expected: S::BITS,
+                actual,
+            });
+        }
+        let n_squared = Odd::new(S::NSquared::product(n.as_ref(), n.as_ref()))
+            .into_option()
+            .ok_or(Error::EvenModulus)?;
+        Ok(Self {
+            n,
+            n_squared: S::mod_n_squared(n_squared),
+        })
+    }
+
+    /// The modulus n.
+    pub fn n(&self) -> &S::N {
+        self.n.as_ref()
+    }
+
+    /// n², the modulus of ciphertexts.
+    pub fn n_squared(&self) -> &S::NSquared {
+        self.n_squared.modulus()
+    }
+
+    /// A plaintext for this key: `value` must be below n.
+    ///
+    /// Only whether `value` is in range decides the result; the value itself is not branched on.
+    pub fn plaintext(&self, value: S::N) -> Result<Plaintext<S>> {
+        // Declassifies one bit, the validity of the input, as any input check must.
+        if value.ct_lt(self.n.as_ref()).to_bool() {
+            Ok(Plaintext::new_unchecked(value))
+        } else {
+            Err(Error::PlaintextOutOfRange)
+        }
+    }
+
+    /// A ciphertext received from outside, accepted only if it is in Z*_{n²}: 0 < c < n² and
+    /// gcd(c, n) = 1.
+    pub fn ciphertext(&self, value: S::NSquared) -> Result<Ciphertext<S>> {
+        // A ciphertext is public, so the comparison and the gcd may run in variable time.
+        // gcd(c, n²) = 1 exactly when gcd(c, n) = 1, and it also rules out c = 0.
+        let below = value < *self.n_squared();
+        if below && value.gcd_vartime(self.n_squared()).is_one().to_bool() {
+            Ok(Ciphertext { value })
+        } else {
+            Err(Error::InvalidCiphertext)
+        }
+    }
+}
+
+impl<S: KeySize> fmt::Debug for PublicKey<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PublicKey")
+            .field("bits", &S::BITS)
+            .field("n", self.n())
+            .finish()
+    }
+}
+
+/// One prime factor p of n with everything decryption and key-holder encryption need mod p and p².
+#[derive(Clone)]
+pub(crate) struct PrimeFactor<S: KeySize> {
+    pub(crate) prime: S::P,
+    pub(crate) mod_p: S::ModP,
+    pub(crate) mod_p_squared: S::ModPSquared,
+    /// p − 1, the decryption exponent.
+    pub(crate) p_minus_one: S::P,
+    /// n mod (p − 1): r^n ≡ r^(n mod (p−1)) (mod p).
+    pub(crate) n_mod_p_minus_one: S::P,
+    /// p⁻¹ mod 2^|p|, for the exact division (x − 1)/p in L_p.
+    pub(crate) p_inverse_mod_2k: S::P,
+    /// L_p(g^(p−1) mod p²)⁻¹ mod p, which for g = n + 1 is −(n/p)⁻¹ mod p.
+    pub(crate) h: S::P,
+}
+
+impl<S: KeySize> PrimeFactor<S> {
+    /// Precomputes for prime `p` with cofactor `other` (n = p · other).
+    fn new(p: &Odd<S::P>, other: &S::P) -> Result<Self> {
+        let prime = *p.as_ref();
+        let mod_p = S::mod_p(*p);
+        // p is odd, so p² is odd: this check never fails and reveals nothing.
+        let p_squared = Odd::new(S::PSquared::product(&prime, &prime))
+            .into_option()
+            .ok_or(Error::EvenModulus)?;
+        let p_minus_one = prime.wrapping_sub(&S::P::one());
+        // n mod (p−1) = other mod (p−1), and other < 2^|p| ≤ 2(p−1): at most one subtraction.
+        let reduced = other.wrapping_sub(&p_minus_one);
+        let n_mod_p_minus_one = other.ct_select(&reduced, !other.ct_lt(&p_minus_one));
+        let other_inverse = mod_p
+            .invert(other)
+            .into_option()
+            // Declassifies validity only: distinct primes are always invertible mod each other.
+            .ok_or(Error::EqualPrimes)?;
+        Ok(Self {
+            prime,
+            mod_p,
+            mod_p_squared: S::mod_p_squared(p_squared),
+            p_minus_one,
+            n_mod_p_minus_one,
+            p_inverse_mod_2k: inverse_mod_2k(&prime),
+            h: mod_p.sub(&S::P::default(), &other_inverse),
+        })
+    }
+}
+
+impl<S: KeySize> Zeroize for PrimeFactor<S> {
+    fn zeroize(&mut self) {
+        self.prime.zeroize();
+        self.mod_p.zeroize();
+        self.mod_p_squared.zeroize();
+        self.p_minus_one.zeroize();
+        self.n_mod_p_minus_one.zeroize();
+        self.p_inverse_mod_2k.zeroize();
+        self.h.zeroize();
+    }
+}
+
+/// p⁻¹ mod 2^w for odd p, w the width of the type, by Newton's iteration: each step doubles the
+/// number of correct low bits (p·p ≡ 1 mod 8 gives 3 to start). A fixed number of steps, so
+/// constant-time; written here because crypto-bigint's `invert_mod2k` has no generic trait.
+fn inverse_mod_2k<T: crate::size::Integer>(p: &T) -> T {
+    let two = T::one().wrapping_add(&T::one());
+    let mut inverse = *p;
+    let mut correct_bits = 3;
+    while correct_bits < p.bits_precision() {
+        inverse = inverse.wrapping_mul(&two.wrapping_sub(&p.wrapping_mul(&inverse)));
+        correct_bits *= 2;
+    }
+    inverse
+}
+
+/// Whether the primes are known to be prime (fresh from the generator) or must be tested.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Primality {
+    Known,
+    Test,
+}
+
+/// A Paillier private key: the primes p and q with their CRT values. Secret throughout.
+///
+/// Zeroized on drop; `Debug` shows only the public key; `==` compares in constant time.
+#[derive(Clone)]
+pub struct PrivateKey<S: KeySize> {
+    pub(crate) public: PublicKey<S>,
+    pub(crate) p: PrimeFactor<S>,
+    pub(crate) q: PrimeFactor<S>,
+    /// q⁻¹ mod p, to recombine plaintexts mod n.
+    pub(crate) q_inverse_mod_p: S::P,
+    /// (q²)⁻¹ mod p², to recombine values mod n².
+    pub(crate) q_squared_inverse_mod_p_squared: S::PSquared,
+}
+
+impl<S: KeySize> PrivateKey<S> {
+    /// The private key with primes `p` and `q`, checked: both odd, prime, distinct, of exactly half
+    /// the bits of n, with gcd(n, φ(n)) = 1.
+    ///
+    /// The primality test (crypto-primes' Baillie–PSW) runs in variable time in p and q, as prime
+    /// generation does; it runs once per key, never per message. Every other check reveals only
+    /// whether it passed.
+    pub fn from_primes(p: S::P, q: S::P) -> Result<Self> {
+        Self::from_primes_with(p, q, Primality::Test)
+    }
+
+    /// The private key for `public` with primes `p` and `q`: as [`Self::from_primes`], and p·q
+    /// must be the modulus of `public`.
+    pub fn from_components(public: &PublicKey<S>, p: S::P, q: S::P) -> Result<Self> {
+        let key = Self::from_primes(p, q)?;
+        // n is public, so the result of the comparison is too.
+        if key.public.n().ct_eq(public.n()).to_bool() {
+            Ok(key)
+        } else {
+            Err(Error::ModulusMismatch)
+        }
+    }
+
+    pub(crate) fn from_primes_with(p: S::P, q: S::P, primality: Primality) -> Result<Self> {
+        let half = S::PRIME_BITS;
+        // p and q are secret; each branch below declassifies only whether a check passed.
+        let p = Odd::new(p).into_option().ok_or(Error::EvenModulus)?;
+        let q = Odd::new(q).into_option().ok_or(Error::EvenModulus)?;
+        let sizes_ok =
+            Choice::from_u32_eq(p.bit_width(), half) & Choice::from_u32_eq(q.bit_width(), half);
+        if !sizes_ok.to_bool() {
+            return Err(Error::PrimeSize);
+        }
+        if p.ct_eq(&q).to_bool() {
+            return Err(Error::EqualPrimes);
+        }
+        let public = PublicKey::from_n(S::N::product(&p, &q))?;
+        if primality == Primality::Test
+            && !(crypto_primes::is_prime(Flavor::Any, p.as_ref())
+                && crypto_primes::is_prime(Flavor::Any, q.as_ref()))
+        {
+            return Err(Error::NotPrime);
+        }
+        let one = S::P::one();
+        let phi = S::N::product(&p.wrapping_sub(&one), &q.wrapping_sub(&one));
+        if !<S::N as Gcd>::gcd(public.n(), &phi).is_one().to_bool() {
+            return Err(Error::ModulusNotCoprimeToTotient);
+        }
+        let p_factor = PrimeFactor::<S>::new(&p, q.as_ref())?;
+        let q_factor = PrimeFactor::<S>::new(&q, p.as_ref())?;
+        let q_inverse_mod_p = p_factor
+            .mod_p
+            .invert(q.as_ref())
+            .into_option()
+            .ok_or(Error::EqualPrimes)?;
+        let q_squared_inverse_mod_p_squared = p_factor
+            .mod_p_squared
+            .invert(q_factor.mod_p_squared.modulus())
+            .into_option()
+            .ok_or(Error::EqualPrimes)?;
+        Ok(Self {
+            public,
+            p: p_factor,
+            q: q_factor,
+            q_inverse_mod_p,
+            q_squared_inverse_mod_p_squared,
+        })
+    }
+
+    /// The public key.
+    pub fn public_key(&self) -> &PublicKey<S> {
+        &self.public
+    }
+
+    /// The primes (p, q). Secret: for serializing the key, nothing else.
+    pub fn primes(&self) -> (&S::P, &S::P) {
+        (&self.p.prime, &self.q.prime)
+    }
+
+    /// Equality of the primes, in constant time.
+    pub fn ct_eq(&self, other: &Self) -> Choice {
+        self.p.prime.ct_eq(&other.p.prime) & self.q.prime.ct_eq(&other.q.prime)
+    }
+}
+
+impl<S: KeySize> PartialEq for PrivateKey<S> {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other).to_bool()
+    }
+}
+
+impl<S: KeySize> Eq for PrivateKey<S> {}
+
+impl<S: KeySize> fmt::Debug for PrivateKey<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrivateKey")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: KeySize> Zeroize for PrivateKey<S> {
+    fn zeroize(&mut self) {
+        self.p.zeroize();
+        self.q.zeroize();
+        self.q_inverse_mod_p.zeroize();
+        self.q_squared_inverse_mod_p_squared.zeroize();
+    }
+}
+
+impl<S: KeySize> Drop for PrivateKey<S> {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl<S: KeySize> ZeroizeOnDrop for PrivateKey<S> {}

@@ -1,0 +1,50 @@
+//! # Hecate core
+//!
+//! Constant-time Paillier encryption for private prediction: a customer encrypts, a company
+//! computes on ciphertexts, only the customer decrypts. `no_std`, no heap, on `crypto-bigint`.
+//!
+//! ```
+//! use hecate::{Paillier2048, Plaintext, PrivateKey};
+//! # fn main() -> Result<(), hecate::Error> {
+//! # let mut rng = rand::rng();
+//! let key = PrivateKey::<Paillier2048>::generate(&mut rng)?;
+//! let public = key.public_key();
+//! let a = public.encrypt(&Plaintext::from_u64(20), &mut rng);
+//! let b = public.encrypt(&Plaintext::from_u64(22), &mut rng);
+//! let sum = public.add(&a, &b);
+//! assert_eq!(key.decrypt(&sum), Plaintext::from_u64(42));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Secrets (the primes and everything derived from them, plaintexts, encryption randomness,
+//! scalars) never decide a branch, an index or an early exit: arithmetic on them goes through
+//! `crypto-bigint`'s constant-time API, through one internal module for all modular arithmetic.
+
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod ciphertext;
+mod decrypt;
+mod encrypt;
+mod error;
+mod keygen;
+mod keys;
+mod modexp;
+mod ops;
+mod plaintext;
+mod size;
+
+#[cfg(feature = "hazmat")]
+pub mod hazmat;
+
+pub use ciphertext::Ciphertext;
+pub use error::{Error, Result};
+pub use keys::{PrivateKey, PublicKey};
+pub use plaintext::Plaintext;
+#[cfg(feature = "insecure-test-keys")]
+pub use size::InsecureTest1024;
+pub use size::{Integer, KeySize, Paillier2048, Paillier3072, Paillier4096};
+
+pub use crypto_bigint;
+pub use rand_core;

@@ -1,0 +1,159 @@
+//! The one place where Hecate multiplies and exponentiates modulo n², p² and p.
+//!
+//! Protocol code never touches Montgomery forms: it calls the traits below on a [`Modulus`], whose
+//! associated key-size types ([`KeySize`](crate::KeySize)) fix every width at compile time. A faster
+//! constant-time backend replaces the bodies here and nothing else.
+//!
+//! Every operation is constant-time in its operands and in the modulus, except [`Modulus::new_public`],
+//! which takes a public modulus (n²) and may branch on it.
+
+use core::fmt;
+
+use crypto_bigint::{
+    CtOption, Odd, Uint,
+    modular::{FixedMontyForm, FixedMontyParams},
+};
+use zeroize::Zeroize;
+
+/// Montgomery parameters for one odd modulus of `LIMBS` limbs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Modulus<const LIMBS: usize> {
+    params: FixedMontyParams<LIMBS>,
+}
+
+impl<const LIMBS: usize> Modulus<LIMBS> {
+    /// Parameters for a public modulus (n²): built in variable time, which is faster.
+    pub fn new_public(modulus: Odd<Uint<LIMBS>>) -> Self {
+        Self {
+            // n² is public: variable time in it leaks nothing.
+            params: FixedMontyParams::new_vartime(modulus),
+        }
+    }
+
+    /// Parameters for a secret modulus (p, q, p², q²), built in constant time.
+    pub fn new_secret(modulus: Odd<Uint<LIMBS>>) -> Self {
+        Self {
+            params: FixedMontyParams::new(modulus),
+        }
+    }
+
+    fn form(&self, x: &Uint<LIMBS>) -> FixedMontyForm<LIMBS> {
+        FixedMontyForm::new(x, &self.params)
+    }
+}
+
+impl<const LIMBS: usize> fmt::Debug for Modulus<LIMBS> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The modulus may be a secret prime.
+        f.write_str("Modulus(<redacted>)")
+    }
+}
+
+impl<const LIMBS: usize> Zeroize for Modulus<LIMBS> {
+    fn zeroize(&mut self) {
+        self.params.zeroize();
+    }
+}
+
+/// Arithmetic on residues of one modulus. Inputs may be any value of the width (they are reduced
+/// first), outputs are always fully reduced.
+pub trait Residues: Copy + Zeroize {
+    /// The integer type of a residue (as wide as the modulus).
+    type Elem: Copy;
+
+    /// The modulus m.
+    fn modulus(&self) -> &Self::Elem;
+    /// `x mod m`.
+    fn reduce(&self, x: &Self::Elem) -> Self::Elem;
+    /// `a · b mod m`.
+    fn mul(&self, a: &Self::Elem, b: &Self::Elem) -> Self::Elem;
+    /// `a − b mod m`.
+    fn sub(&self, a: &Self::Elem, b: &Self::Elem) -> Self::Elem;
+    /// `a⁻¹ mod m`, none when `a` is not invertible.
+    fn invert(&self, a: &Self::Elem) -> CtOption<Self::Elem>;
+}
+
+/// Exponentiation by an exponent of type `E`, in constant time for the full width of `E`.
+pub trait PowBy<E>: Residues {
+    /// `base^exponent mod m`.
+    fn pow(&self, base: &Self::Elem, exponent: &E) -> Self::Elem;
+}
+
+/// Reduction of a value of type `W`, twice as wide as the modulus.
+pub trait ReduceWide<W>: Residues {
+    /// `x mod m`.
+    fn reduce_wide(&self, x: &W) -> Self::Elem;
+}
+
+impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
+    type Elem = Uint<LIMBS>;
+
+    fn modulus(&self) -> &Uint<LIMBS> {
+        self.params.modulus().as_ref()
+    }
+
+    fn reduce(&self, x: &Uint<LIMBS>) -> Uint<LIMBS> {
+        self.form(x).retrieve()
+    }
+
+    fn mul(&self, a: &Uint<LIMBS>, b: &Uint<LIMBS>) -> Uint<LIMBS> {
+        self.form(a).mul(&self.form(b)).retrieve()
+    }
+
+    fn sub(&self, a: &Uint<LIMBS>, b: &Uint<LIMBS>) -> Uint<LIMBS> {
+        self.form(a).sub(&self.form(b)).retrieve()
+    }
+
+    fn invert(&self, a: &Uint<LIMBS>) -> CtOption<Uint<LIMBS>> {
+        self.form(a).invert().map(|inverse| inverse.retrieve())
+    }
+}
+
+impl<const LIMBS: usize, const EXP_LIMBS: usize> PowBy<Uint<EXP_LIMBS>> for Modulus<LIMBS> {
+    fn pow(&self, base: &Uint<LIMBS>, exponent: &Uint<EXP_LIMBS>) -> Uint<LIMBS> {
+        self.form(base).pow(exponent).retrieve()
+    }
+}
+
+impl<const LIMBS: usize, const WIDE_LIMBS: usize> ReduceWide<Uint<WIDE_LIMBS>> for Modulus<LIMBS> {
+    fn reduce_wide(&self, x: &Uint<WIDE_LIMBS>) -> Uint<LIMBS> {
+        const {
+            assert!(
+                WIDE_LIMBS == 2 * LIMBS,
+                "reduce_wide takes a double-width value"
+            )
+        };
+        // x = hi·R + lo with R = 2^(64·LIMBS). `new(hi)` represents hi, the raw Montgomery value
+        // R² mod m represents R, so hi·R + lo needs two Montgomery products and no division by
+        // the (possibly secret) modulus.
+        let (lo, hi) = x.split_resize::<LIMBS, LIMBS>();
+        let r = FixedMontyForm::from_montgomery(*self.params.r2(), &self.params);
+        self.form(&hi).mul(&r).add(&self.form(&lo)).retrieve()
+    }
+}
+
+/// Plain (non-modular) arithmetic between an integer type and the one twice as wide.
+pub trait Wide<Half>: Copy {
+    /// `x` as the wide type.
+    fn widen(x: &Half) -> Self;
+    /// The low half (`x mod 2^(width of Half)`).
+    fn low_half(&self) -> Half;
+    /// The full product `a · b`.
+    fn product(a: &Half, b: &Half) -> Self;
+}
+
+impl<const LIMBS: usize, const HALF_LIMBS: usize> Wide<Uint<HALF_LIMBS>> for Uint<LIMBS> {
+    fn widen(x: &Uint<HALF_LIMBS>) -> Self {
+        const { assert!(LIMBS == 2 * HALF_LIMBS, "Wide pairs a type with its double") };
+        x.resize()
+    }
+
+    fn low_half(&self) -> Uint<HALF_LIMBS> {
+        self.resize()
+    }
+
+    fn product(a: &Uint<HALF_LIMBS>, b: &Uint<HALF_LIMBS>) -> Self {
+        let (lo, hi) = a.widening_mul(b);
+        lo.concat_resize(&hi)
+    }
+}

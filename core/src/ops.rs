@@ -1,0 +1,55 @@
+//! Homomorphic operations: anyone with the public key computes on ciphertexts.
+
+use crypto_bigint::{CtSelect, Int, Uint};
+
+use crate::modexp::{PowBy, Residues};
+use crate::{Ciphertext, Error, KeySize, Plaintext, PublicKey, Result};
+
+impl<S: KeySize> PublicKey<S> {
+    /// Enc(a + b): the product of the ciphertexts.
+    pub fn add(&self, a: &Ciphertext<S>, b: &Ciphertext<S>) -> Ciphertext<S> {
+        self.multiply(a.value(), b.value())
+    }
+
+    /// Enc(a + m) for a plaintext m: c · g^m.
+    pub fn add_plaintext(&self, c: &Ciphertext<S>, m: &Plaintext<S>) -> Ciphertext<S> {
+        self.multiply(c.value(), &self.g_pow(m))
+    }
+
+    /// Enc(−a): the inverse of the ciphertext. Fails only for a ciphertext that is not in
+    /// Z*_{n²} of this key.
+    pub fn neg(&self, c: &Ciphertext<S>) -> Result<Ciphertext<S>> {
+        Ok(Ciphertext {
+            value: self.invert(c)?,
+        })
+    }
+
+    /// Enc(a − b).
+    pub fn sub(&self, a: &Ciphertext<S>, b: &Ciphertext<S>) -> Result<Ciphertext<S>> {
+        Ok(self.multiply(a.value(), &self.invert(b)?))
+    }
+
+    /// Enc(k · a) for a signed scalar k: c^|k|, or (c⁻¹)^|k| when k < 0, so that the exponent is
+    /// never a full-width n − |k|.
+    ///
+    /// Constant-time in k (the scalar is often secret, e.g. a model weight): the inverse is always
+    /// computed and chosen without a branch, and the exponentiation runs over all bits of `Int<K>`.
+    pub fn mul_scalar<const K: usize>(&self, c: &Ciphertext<S>, k: &Int<K>) -> Result<Ciphertext<S>>
+    where
+        S::ModNSquared: PowBy<Uint<K>>,
+    {
+        let (magnitude, negative) = k.abs_sign();
+        let base = c.value().ct_select(&self.invert(c)?, negative);
+        Ok(Ciphertext {
+            value: self.n_squared.pow(&base, &magnitude),
+        })
+    }
+
+    fn invert(&self, c: &Ciphertext<S>) -> Result<S::NSquared> {
+        // Whether a ciphertext is invertible is public: it is a property of public data.
+        self.n_squared
+            .invert(c.value())
+            .into_option()
+            .ok_or(Error::InvalidCiphertext)
+    }
+}

@@ -1,0 +1,115 @@
+//! Key sizes: the fixed-width integers that hold n, n², p and p² for each size of n.
+
+use core::fmt::Debug;
+
+use crypto_bigint::{Gcd, RandomBits, RandomMod, UnsignedWithMontyForm};
+use crypto_bigint::{Odd, U1024, U2048, U3072, U4096, U6144, U8192, Uint};
+use zeroize::Zeroize;
+
+use crate::modexp::{Modulus, PowBy, ReduceWide, Residues, Wide};
+
+/// The bounds every integer type of a key size meets.
+pub trait Integer:
+    UnsignedWithMontyForm + Gcd<Output = Self> + RandomBits + RandomMod + Copy + Zeroize + Debug
+{
+}
+
+impl<const LIMBS: usize> Integer for Uint<LIMBS> {}
+
+/// A Paillier key size: how many bits n has, and the fixed-width integer types of n, n², p and p².
+///
+/// Implemented by [`Paillier2048`], [`Paillier3072`] and [`Paillier4096`] (and, with the
+/// `insecure-test-keys` feature, [`InsecureTest1024`]). Sealed: the arithmetic relies on
+/// |n| = 2·|p| and |n²| = 2·|n| exactly.
+pub trait KeySize: sealed::Sealed + Copy + Debug + Default + Eq + Send + Sync + 'static {
+    /// Bits of n.
+    const BITS: u32;
+    /// Bits of p and of q: exactly half of [`Self::BITS`].
+    const PRIME_BITS: u32;
+
+    /// A prime factor p or q.
+    type P: Integer;
+    /// The modulus n = p·q.
+    type N: Integer + Wide<Self::P>;
+    /// n², where ciphertexts live.
+    type NSquared: Integer + Wide<Self::N> + Wide<Self::PSquared>;
+    /// p² or q² (as wide as n).
+    type PSquared: Integer + Wide<Self::P>;
+
+    /// Arithmetic modulo p or q.
+    #[doc(hidden)]
+    type ModP: Residues<Elem = Self::P> + PowBy<Self::P> + ReduceWide<Self::N>;
+    /// Arithmetic modulo p² or q².
+    #[doc(hidden)]
+    type ModPSquared: Residues<Elem = Self::PSquared> + PowBy<Self::P> + ReduceWide<Self::NSquared>;
+    /// Arithmetic modulo n².
+    #[doc(hidden)]
+    type ModNSquared: Residues<Elem = Self::NSquared> + PowBy<Self::N> + PartialEq;
+
+    /// Montgomery parameters for the public modulus n².
+    #[doc(hidden)]
+    fn mod_n_squared(n_squared: Odd<Self::NSquared>) -> Self::ModNSquared;
+    /// Montgomery parameters for a secret prime, built in constant time.
+    #[doc(hidden)]
+    fn mod_p(p: Odd<Self::P>) -> Self::ModP;
+    /// Montgomery parameters for the square of a secret prime, built in constant time.
+    #[doc(hidden)]
+    fn mod_p_squared(p_squared: Odd<Self::PSquared>) -> Self::ModPSquared;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+macro_rules! key_size {
+    ($(#[$attr:meta])* $name:ident, $bits:expr, $p:ty, $n:ty, $n_squared:ty) => {
+        $(#[$attr])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+        pub struct $name;
+
+        impl sealed::Sealed for $name {}
+
+        impl KeySize for $name {
+            const BITS: u32 = $bits;
+            const PRIME_BITS: u32 = <$p>::BITS;
+            type P = $p;
+            type N = $n;
+            type NSquared = $n_squared;
+            type PSquared = $n;
+            type ModP = Modulus<{ <$p>::LIMBS }>;
+            type ModPSquared = Modulus<{ <$n>::LIMBS }>;
+            type ModNSquared = Modulus<{ <$n_squared>::LIMBS }>;
+
+            fn mod_n_squared(n_squared: Odd<$n_squared>) -> Self::ModNSquared {
+                Modulus::new_public(n_squared)
+            }
+
+            fn mod_p(p: Odd<$p>) -> Self::ModP {
+                Modulus::new_secret(p)
+            }
+
+            fn mod_p_squared(p_squared: Odd<$n>) -> Self::ModPSquared {
+                Modulus::new_secret(p_squared)
+            }
+        }
+    };
+}
+
+key_size!(
+    /// 2048-bit n (1024-bit primes): the smallest size Hecate accepts for real data.
+    Paillier2048, 2048, U1024, U2048, U4096
+);
+key_size!(
+    /// 3072-bit n (1536-bit primes): python-paillier's default and Hecate's.
+    Paillier3072, 3072, crypto_bigint::U1536, U3072, U6144
+);
+key_size!(
+    /// 4096-bit n (2048-bit primes).
+    Paillier4096, 4096, U2048, U4096, U8192
+);
+#[cfg(feature = "insecure-test-keys")]
+key_size!(
+    /// 1024-bit n (512-bit primes). **Insecure**: factorable with public tools; for fast tests only,
+    /// and only present with the `insecure-test-keys` feature.
+    InsecureTest1024, 1024, crypto_bigint::U512, U1024, U2048
+);
