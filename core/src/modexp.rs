@@ -71,6 +71,12 @@ pub trait Residues: Copy + Zeroize {
     fn sub(&self, a: &Self::Elem, b: &Self::Elem) -> Self::Elem;
     /// `a⁻¹ mod m`, none when `a` is not invertible.
     fn invert(&self, a: &Self::Elem) -> CtOption<Self::Elem>;
+    /// `base^exponent mod m` for an exponent of any width, constant-time over all its bits.
+    fn pow_uint<const EXP_LIMBS: usize>(
+        &self,
+        base: &Self::Elem,
+        exponent: &Uint<EXP_LIMBS>,
+    ) -> Self::Elem;
 }
 
 /// Exponentiation by an exponent of type `E`, in constant time for the full width of `E`.
@@ -107,11 +113,19 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
     fn invert(&self, a: &Uint<LIMBS>) -> CtOption<Uint<LIMBS>> {
         self.form(a).invert().map(|inverse| inverse.retrieve())
     }
+
+    fn pow_uint<const EXP_LIMBS: usize>(
+        &self,
+        base: &Uint<LIMBS>,
+        exponent: &Uint<EXP_LIMBS>,
+    ) -> Uint<LIMBS> {
+        self.form(base).pow(exponent).retrieve()
+    }
 }
 
 impl<const LIMBS: usize, const EXP_LIMBS: usize> PowBy<Uint<EXP_LIMBS>> for Modulus<LIMBS> {
     fn pow(&self, base: &Uint<LIMBS>, exponent: &Uint<EXP_LIMBS>) -> Uint<LIMBS> {
-        self.form(base).pow(exponent).retrieve()
+        self.pow_uint(base, exponent)
     }
 }
 

@@ -1,8 +1,8 @@
 //! Homomorphic operations: anyone with the public key computes on ciphertexts.
 
-use crypto_bigint::{CtSelect, Int, Uint};
+use crypto_bigint::{CtSelect, Int};
 
-use crate::modexp::{PowBy, Residues};
+use crate::modexp::Residues;
 use crate::{Ciphertext, Error, KeySize, Plaintext, PublicKey, Result};
 
 impl<S: KeySize> PublicKey<S> {
@@ -34,14 +34,15 @@ impl<S: KeySize> PublicKey<S> {
     ///
     /// Constant-time in k (the scalar is often secret, e.g. a model weight): the inverse is always
     /// computed and chosen without a branch, and the exponentiation runs over all bits of `Int<K>`.
-    pub fn mul_scalar<const K: usize>(&self, c: &Ciphertext<S>, k: &Int<K>) -> Result<Ciphertext<S>>
-    where
-        S::ModNSquared: PowBy<Uint<K>>,
-    {
+    pub fn mul_scalar<const K: usize>(
+        &self,
+        c: &Ciphertext<S>,
+        k: &Int<K>,
+    ) -> Result<Ciphertext<S>> {
         let (magnitude, negative) = k.abs_sign();
         let base = c.value().ct_select(&self.invert(c)?, negative);
         Ok(Ciphertext {
-            value: self.n_squared.pow(&base, &magnitude),
+            value: self.n_squared.pow_uint(&base, &magnitude),
         })
     }
 

@@ -19,7 +19,7 @@ impl<const LIMBS: usize> Integer for Uint<LIMBS> {}
 /// A Paillier key size: how many bits n has, and the fixed-width integer types of n, n², p and p².
 ///
 /// Implemented by [`Paillier2048`], [`Paillier3072`] and [`Paillier4096`] (and, with the
-/// `insecure-test-keys` feature, [`InsecureTest1024`]). Sealed: the arithmetic relies on
+/// `insecure-test-keys` feature, `InsecureTest1024`). Sealed: the arithmetic relies on
 /// |n| = 2·|p| and |n²| = 2·|n| exactly.
 pub trait KeySize: sealed::Sealed + Copy + Debug + Default + Eq + Send + Sync + 'static {
     /// Bits of n.
