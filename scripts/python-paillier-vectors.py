@@ -10,13 +10,67 @@ Usage: python3 scripts/python-paillier-vectors.py > core/tests/vectors/python_pa
 """
 
 import json
+import random
 import secrets
+import struct
 import sys
 
 import phe
 from phe import paillier
+from phe.encoding import EncodedNumber
 
 SIZES = (1024, 2048, 3072, 4096)
+
+
+def f64_bits(x):
+    return str(struct.unpack("<Q", struct.pack("<d", x))[0])
+
+
+def special_floats():
+    """Values whose encoding or decoding is easy to get wrong."""
+    values = [0.0, -0.0, 1.0, -1.0, 0.1, -0.1, 1.5, -2.25, 36.0, 1e-300, -1e-300, 5e-324, -5e-324,
+              2.2250738585072014e-308, 2.225073858507201e-308, 1.7976931348623157e308,
+              -1.7976931348623157e308, 123456.789, 2.0**-1074 * 3, 1e300, 1e-5, 0.3]
+    rng = random.Random(7)
+    for _ in range(30):
+        values.append(struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0])
+    return [v for v in values if v == v and abs(v) != float("inf")]
+
+
+def encoding_vectors(public):
+    """phe's own encode (default and with a precision) and decode, on this key."""
+    n = public.n
+    encode = []
+    for value in special_floats():
+        default = EncodedNumber.encode(public, value)
+        encode.append({"value": f64_bits(value), "precision": None,
+                       "encoding": str(default.encoding), "exponent": default.exponent})
+        for exponent in (-8, 0, 3):
+            try:
+                fixed = EncodedNumber.encode(public, value, precision=16.0 ** exponent)
+                assert fixed.exponent == exponent
+                result = {"encoding": str(fixed.encoding), "exponent": fixed.exponent}
+            except ValueError:
+                result = {"error": "overflow"}
+            encode.append({"value": f64_bits(value), "precision": exponent, **result})
+    decode = []
+    rng = random.Random(11)
+    max_int = public.max_int
+    for _ in range(60):
+        bits = rng.choice([1, 8, 53, 54, 64, 200, max_int.bit_length()])
+        mantissa = rng.getrandbits(bits) % (max_int + 1)
+        if rng.random() < 0.5:
+            mantissa = -mantissa
+        exponent = rng.choice([0, 1, -1, -14, -100, -250, -270, -300, -500, 10, 200, 250, 256])
+        number = EncodedNumber(public, mantissa % n, exponent)
+        try:
+            result = {"value": f64_bits(float(number.decode()))}
+        except OverflowError:
+            result = {"error": "f64 range"}
+        decode.append({"encoding": str(number.encoding), "exponent": exponent, **result})
+    for encoding in (max_int + 1, n - max_int - 1, n // 2):
+        decode.append({"encoding": str(encoding), "exponent": 0, "error": "overflow"})
+    return {"encode": encode, "decode": decode}
 
 
 def vectors_for(bits):
@@ -42,6 +96,8 @@ def vectors_for(bits):
         "q": str(private.q),
         "raw_encrypt": raw,
         "encrypt": encrypted,
+        # Encoding depends on n only through max_int: two sizes cover it.
+        "encoding": encoding_vectors(public) if bits <= 2048 else {"encode": [], "decode": []},
     }
 
 

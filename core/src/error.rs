@@ -31,6 +31,34 @@ pub enum Error {
     PlaintextOutOfRange,
     /// A ciphertext is not in Z*_{n²}: it is 0, not below n², or shares a factor with n.
     InvalidCiphertext,
+    /// A number does not fit the plaintext space: its mantissa exceeds max_int = ⌊n/3⌋ − 1, or a
+    /// decrypted plaintext lies in the gap (max_int, n − max_int) that no valid encoding reaches.
+    Overflow,
+    /// A value to encode is NaN or infinite.
+    NotFinite,
+    /// An exponent is outside the accepted range, or above the exponent it should be lowered from.
+    ExponentOutOfRange,
+    /// A decoded value is too large for an `f64`.
+    OutOfF64Range,
+    /// A feature or target name is empty, longer than 32 bytes or has a control character.
+    InvalidName,
+    /// Two features have the same name.
+    DuplicateFeature,
+    /// A model or query has no features.
+    NoFeatures,
+    /// A model or query has more than 64 features.
+    TooManyFeatures,
+    /// The number of features is not the one the model expects.
+    FeatureCountMismatch {
+        /// Features the model has.
+        expected: u32,
+        /// Features given.
+        actual: u32,
+    },
+    /// A key size is not one Hecate supports, or not one the model card accepts.
+    InvalidKeySize,
+    /// A feature's mantissa is 2^64 or more at the exponent chosen for it.
+    FeatureTooLarge,
 }
 
 impl fmt::Display for Error {
@@ -53,6 +81,21 @@ impl fmt::Display for Error {
             Self::KeyGeneration => f.write_str("prime generation failed for this key size"),
             Self::PlaintextOutOfRange => f.write_str("plaintext is not below the modulus n"),
             Self::InvalidCiphertext => f.write_str("ciphertext is not in Z*_{n²}"),
+            Self::Overflow => f.write_str("number overflows the plaintext space of the key"),
+            Self::NotFinite => f.write_str("value is not a finite number"),
+            Self::ExponentOutOfRange => f.write_str("exponent is out of range"),
+            Self::OutOfF64Range => f.write_str("value is too large for a 64-bit float"),
+            Self::InvalidName => {
+                f.write_str("name is empty, longer than 32 bytes or has a control character")
+            }
+            Self::DuplicateFeature => f.write_str("two features have the same name"),
+            Self::NoFeatures => f.write_str("no features"),
+            Self::TooManyFeatures => f.write_str("more than 64 features"),
+            Self::FeatureCountMismatch { expected, actual } => {
+                write!(f, "{actual} features given, the model has {expected}")
+            }
+            Self::InvalidKeySize => f.write_str("key size is not supported or not accepted"),
+            Self::FeatureTooLarge => f.write_str("feature value is too large for its exponent"),
         }
     }
 }

@@ -26,10 +26,12 @@
 
 mod ciphertext;
 mod decrypt;
+mod encoding;
 mod encrypt;
 mod error;
 mod keygen;
 mod keys;
+mod model;
 mod modexp;
 mod ops;
 mod plaintext;
@@ -39,8 +41,13 @@ mod size;
 pub mod hazmat;
 
 pub use ciphertext::Ciphertext;
+pub use encoding::{BASE, EXPONENT_LIMIT, EncodedNumber, ExactValue};
 pub use error::{Error, Result};
 pub use keys::{PrivateKey, PublicKey};
+pub use model::{
+    EncryptedNumber, FEATURE_MANTISSA_BITS, MAX_FEATURES, MAX_NAME_LEN, Model, ModelCard, ModelId,
+    Name, Names, Quantization, WEIGHT_PRECISION_BITS,
+};
 pub use plaintext::Plaintext;
 #[cfg(feature = "insecure-test-keys")]
 pub use size::InsecureTest1024;

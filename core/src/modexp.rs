@@ -10,7 +10,7 @@
 use core::fmt;
 
 use crypto_bigint::{
-    CtOption, Odd, Uint,
+    CtOption, MultiExponentiateBoundedExp, Odd, Uint,
     modular::{FixedMontyForm, FixedMontyParams},
 };
 use zeroize::Zeroize;
@@ -77,6 +77,12 @@ pub trait Residues: Copy + Zeroize {
         base: &Self::Elem,
         exponent: &Uint<EXP_LIMBS>,
     ) -> Self::Elem;
+    /// `Π base_i^exponent_i mod m` by interleaved windows (Straus): the squarings are shared, and
+    /// every exponent is processed over all its bits with constant-time table lookups.
+    fn multi_pow<const EXP_LIMBS: usize>(
+        &self,
+        terms: &[(Self::Elem, Uint<EXP_LIMBS>)],
+    ) -> Self::Elem;
 }
 
 /// Exponentiation by an exponent of type `E`, in constant time for the full width of `E`.
@@ -120,6 +126,47 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
         exponent: &Uint<EXP_LIMBS>,
     ) -> Uint<LIMBS> {
         self.form(base).pow(exponent).retrieve()
+    }
+
+    fn multi_pow<const EXP_LIMBS: usize>(
+        &self,
+        terms: &[(Uint<LIMBS>, Uint<EXP_LIMBS>)],
+    ) -> Uint<LIMBS> {
+        // crypto-bigint's heap-free multi-exponentiation takes a fixed number of terms, with a
+        // table of 16 powers per base on the stack: take the terms in groups of at most
+        // MULTI_POW_GROUP (the group sizes depend only on the public number of terms).
+        let mut product = FixedMontyForm::one(&self.params);
+        for group in terms.chunks(MULTI_POW_GROUP) {
+            product = product.mul(&match group.len() {
+                1 => self.multi_pow_group::<EXP_LIMBS, 1>(group),
+                2 => self.multi_pow_group::<EXP_LIMBS, 2>(group),
+                3 => self.multi_pow_group::<EXP_LIMBS, 3>(group),
+                4 => self.multi_pow_group::<EXP_LIMBS, 4>(group),
+                5 => self.multi_pow_group::<EXP_LIMBS, 5>(group),
+                6 => self.multi_pow_group::<EXP_LIMBS, 6>(group),
+                7 => self.multi_pow_group::<EXP_LIMBS, 7>(group),
+                _ => self.multi_pow_group::<EXP_LIMBS, MULTI_POW_GROUP>(group),
+            });
+        }
+        product.retrieve()
+    }
+}
+
+/// Bases per multi-exponentiation group: 8 tables of 16 powers (128 KiB at n = 4096).
+const MULTI_POW_GROUP: usize = 8;
+
+impl<const LIMBS: usize> Modulus<LIMBS> {
+    /// One group of exactly `GROUP` terms (the caller passes a slice of that length).
+    fn multi_pow_group<const EXP_LIMBS: usize, const GROUP: usize>(
+        &self,
+        group: &[(Uint<LIMBS>, Uint<EXP_LIMBS>)],
+    ) -> FixedMontyForm<LIMBS> {
+        let one = FixedMontyForm::one(&self.params);
+        let mut terms = [(one, Uint::<EXP_LIMBS>::ZERO); GROUP];
+        for (slot, (base, exponent)) in terms.iter_mut().zip(group) {
+            *slot = (self.form(base), *exponent);
+        }
+        FixedMontyForm::multi_exponentiate_bounded_exp(&terms, Uint::<EXP_LIMBS>::BITS)
     }
 }
 

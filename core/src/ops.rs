@@ -46,7 +46,7 @@ impl<S: KeySize> PublicKey<S> {
         })
     }
 
-    fn invert(&self, c: &Ciphertext<S>) -> Result<S::NSquared> {
+    pub(crate) fn invert(&self, c: &Ciphertext<S>) -> Result<S::NSquared> {
         // Whether a ciphertext is invertible is public: it is a property of public data.
         self.n_squared
             .invert(c.value())

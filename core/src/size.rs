@@ -113,3 +113,11 @@ key_size!(
     /// and only present with the `insecure-test-keys` feature.
     InsecureTest1024, 1024, crypto_bigint::U512, U1024, U2048
 );
+
+/// Whether Hecate has a key size with this many bits of n (the test size only with its feature).
+pub(crate) fn is_supported(bits: u32) -> bool {
+    bits == Paillier2048::BITS
+        || bits == Paillier3072::BITS
+        || bits == Paillier4096::BITS
+        || (cfg!(feature = "insecure-test-keys") && bits == 1024)
+}
