@@ -12,7 +12,7 @@
 use core::num::NonZeroU8;
 
 use crypto_bigint::{
-    Choice, CtEq, CtLt, CtSelect, DivRemLimb, Integer as _, Limb, NonZero, WrappingSub,
+    Choice, CtEq, CtLt, CtSelect, DivRemLimb, Integer as _, Limb, NonZero, Word, WrappingSub,
 };
 use zeroize::Zeroize;
 
@@ -283,29 +283,40 @@ pub(crate) fn round_shr(x: u64, amount: u32) -> u64 {
 /// `x · 2^shift` and whether no bit was lost, in constant time in both `x` and `shift`.
 pub(crate) fn shl_checked<T: crate::size::Integer>(x: &T, shift: u32) -> (T, Choice) {
     let limbs = x.as_limbs();
-    let count = limbs.len();
-    let whole = shift >> 6;
-    let bits = shift & 63;
+    let end = index_u64(limbs.len());
+    let whole = u64::from(shift >> Limb::LOG2_BITS);
+    let bits = shift & (Limb::BITS - 1);
     let mut out = T::default();
     let mut lost = Choice::FALSE;
     for (source, limb) in limbs.iter().enumerate() {
-        // The limb's bits land in limbs `source + whole` (low part) and `+ 1` (high part).
+        // The limb's bits land in limb `base` (low part) and `base + 1` (high part).
         let wide = u128::from(limb.0) << bits;
-        let (low, high) = (low_u64(wide), low_u64(wide >> 64));
+        let (low, high) = (low_word(wide), low_word(wide >> Limb::BITS));
+        let base = index_u64(source) + whole;
         for (target, slot) in out.as_mut_limbs().iter_mut().enumerate() {
-            let at = u64::try_from(target).unwrap_or(u64::MAX);
-            let base = u64::try_from(source).unwrap_or(0) + u64::from(whole);
-            let take_low = Choice::from_u64_eq(at, base);
-            let take_high = Choice::from_u64_eq(at, base + 1);
-            slot.0 |= take_low.select_u64(0, low) | take_high.select_u64(0, high);
+            let target = index_u64(target);
+            let low_here = Limb::ZERO.ct_select(&Limb(low), Choice::from_u64_eq(target, base));
+            let high_here =
+                Limb::ZERO.ct_select(&Limb(high), Choice::from_u64_eq(target, base + 1));
+            slot.0 |= low_here.0 | high_here.0;
         }
-        let end = u64::try_from(count).unwrap_or(u64::MAX);
-        let base = u64::try_from(source).unwrap_or(0) + u64::from(whole);
-        let low_lost = !Choice::from_u64_lt(base, end) & Choice::from_u64_nz(low);
-        let high_lost = !Choice::from_u64_lt(base + 1, end) & Choice::from_u64_nz(high);
-        lost |= low_lost | high_lost;
+        lost |= !Choice::from_u64_lt(base, end) & word_nonzero(low);
+        lost |= !Choice::from_u64_lt(base + 1, end) & word_nonzero(high);
     }
     (out, !lost)
+}
+
+/// Whether a limb's word is non-zero.
+#[allow(
+    clippy::useless_conversion,
+    reason = "a word is a u32 on 32-bit targets"
+)]
+fn word_nonzero(word: Word) -> Choice {
+    Choice::from_u64_nz(u64::from(word))
+}
+
+fn index_u64(index: usize) -> u64 {
+    u64::try_from(index).unwrap_or(u64::MAX)
 }
 
 /// `x < y` for values far from the ends of `i64`, without a branch.
@@ -325,6 +336,12 @@ fn low_u64(x: u128) -> u64 {
     x as u64
 }
 
+/// The low bits, as many as a limb holds.
+#[allow(clippy::cast_possible_truncation, reason = "truncation is the point")]
+fn low_word(x: u128) -> Word {
+    x as Word
+}
+
 /// Leading zeros of a `u64`, by a fixed sequence of masks (no `bsr`/`lzcnt` branch on zero).
 fn ct_leading_zeros(x: u64) -> u32 {
     let mut x = x;
@@ -340,36 +357,40 @@ fn ct_leading_zeros(x: u64) -> u32 {
 /// `(−1)^negative · magnitude · 2^exp2` as the nearest `f64` (ties to even) and whether it is
 /// finite; constant-time in `magnitude` and `negative`. `magnitude` is little-endian limbs.
 pub(crate) fn to_f64(magnitude: &[Limb], negative: Choice, exp2: i64) -> (f64, Choice) {
-    // Find the top non-zero limb, the one below it, and its position.
-    let mut top = 0u64;
-    let mut next = 0u64;
+    // The top 128 bits from the top non-zero limb down, and that limb's position.
+    let per_window = usize::try_from(128 >> Limb::LOG2_BITS).unwrap_or(2);
+    let mut window = 0u128;
     let mut top_index = 0u64;
     let mut found = Choice::FALSE;
     for (index, limb) in magnitude.iter().enumerate().rev() {
-        let here = !found & Choice::from_u64_nz(limb.0);
-        let below = index
-            .checked_sub(1)
-            .and_then(|i| magnitude.get(i))
-            .map_or(0, |l| l.0);
-        top = here.select_u64(top, limb.0);
-        next = here.select_u64(next, below);
-        top_index = here.select_u64(top_index, u64::try_from(index).unwrap_or(0));
+        let here = !found & word_nonzero(limb.0);
+        let mut candidate = 0u128;
+        for k in 0..per_window {
+            let word = index
+                .checked_sub(k)
+                .and_then(|i| magnitude.get(i))
+                .map_or(0, |l| l.0);
+            let k = u32::try_from(k + 1).unwrap_or(0);
+            candidate |= u128::from(word) << (128 - Limb::BITS * k);
+        }
+        window = here.select_u128(window, candidate);
+        top_index = here.select_u64(top_index, index_u64(index));
         found |= here;
     }
-    // Every limb below `next` only decides whether the rest is zero.
+    // Limbs below the window only decide whether the rest is zero.
     let mut sticky = Choice::FALSE;
     for (index, limb) in magnitude.iter().enumerate() {
-        let index = u64::try_from(index).unwrap_or(u64::MAX);
-        sticky |= Choice::from_u64_lt(index + 1, top_index) & Choice::from_u64_nz(limb.0);
+        let below = Choice::from_u64_lt(index_u64(index) + index_u64(per_window), top_index + 1);
+        sticky |= below & word_nonzero(limb.0);
     }
-    // Normalize: the top bit of `window` is the leading one of the magnitude.
-    let zeros = ct_leading_zeros(top);
-    let window = ((u128::from(top) << 64) | u128::from(next)) << (zeros & 63);
-    let window = Choice::from_u32_eq(zeros, 64).select_u128(window, 0);
+    // Normalize: the top limb is non-zero, so its leading zeros are fewer than a limb's bits.
+    let zeros = ct_leading_zeros(low_u64(window >> 64));
+    let window = window << zeros;
     let leading = low_u64(window >> 64);
     sticky |= Choice::from_u64_nz(low_u64(window));
     // Unbiased exponent of the leading bit: value = 1.xxx · 2^exponent.
-    let width = i64::try_from(top_index).unwrap_or(0) * 64 + 64 - i64::from(zeros);
+    let limb_bits = i64::from(Limb::BITS);
+    let width = i64::try_from(top_index).unwrap_or(0) * limb_bits + limb_bits - i64::from(zeros);
     let exponent = width - 1 + exp2;
     // Bits to drop from `leading`: 11 for a normal result, more for a subnormal one; past 64 the
     // value is below half the smallest subnormal and rounds to zero (76 keeps that true).

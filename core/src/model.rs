@@ -6,7 +6,7 @@
 
 use core::fmt;
 
-use crypto_bigint::{Choice, CtEq, CtLt, CtSelect, Int, Limb, ShlVartime, Uint, WrappingAdd};
+use crypto_bigint::{Choice, CtEq, CtLt, CtSelect, I256, ShlVartime, U64, U256, WrappingAdd};
 use heapless::{String, Vec};
 use rand_core::CryptoRng;
 use zeroize::Zeroize;
@@ -16,6 +16,7 @@ use crate::encoding::{
     signed_plaintext, to_f64,
 };
 use crate::modexp::Residues;
+use crate::size::Integer as _;
 use crate::{Ciphertext, EncodedNumber, Error, KeySize, PrivateKey, PublicKey, Result};
 
 /// At most this many features in a model or a query.
@@ -28,8 +29,6 @@ pub const WEIGHT_PRECISION_BITS: u32 = 192;
 /// Feature mantissas Hecate encrypts are below 2^64 (python-paillier's encoding of any `f64` stays
 /// below 2^56); the company sizes its overflow check on that.
 pub const FEATURE_MANTISSA_BITS: u32 = 64;
-
-const WEIGHT_LIMBS: usize = 4;
 
 /// A feature or target name: 1 to [`MAX_NAME_LEN`] bytes, no control characters.
 pub type Name = String<MAX_NAME_LEN>;
@@ -68,7 +67,7 @@ pub struct Model {
     pub(crate) target: Name,
     pub(crate) features: Names,
     /// Mantissas of the weights at `weight_exponent`.
-    pub(crate) weights: Vec<Int<WEIGHT_LIMBS>, MAX_FEATURES>,
+    pub(crate) weights: Vec<I256, MAX_FEATURES>,
     pub(crate) weight_exponent: i32,
     /// The intercept is `intercept · 16^intercept_exponent`, exactly.
     pub(crate) intercept: i64,
@@ -146,8 +145,8 @@ impl Model {
         };
         for (weight, part) in weights.iter().zip(&parts) {
             let shift = i64::from(part.exponent) - 4 * i64::from(weight_exponent);
-            let (magnitude, _) = scaled_significand::<Uint<WEIGHT_LIMBS>>(part.significand, shift);
-            let mantissa = Int::new_from_abs_sign(magnitude, part.negative)
+            let (magnitude, _) = scaled_significand::<U256>(part.significand, shift);
+            let mantissa = I256::new_from_abs_sign(magnitude, part.negative)
                 .into_option()
                 .ok_or(Error::Overflow)?;
             let (back, _) = to_f64(
@@ -231,11 +230,16 @@ impl Model {
     /// The intercept as f64 (exact).
     pub fn intercept_f64(&self) -> f64 {
         let negative = Choice::from_u64_lsb(self.intercept.cast_unsigned() >> 63);
-        let magnitude = [Limb::from(self.intercept.unsigned_abs())];
-        to_f64(&magnitude, negative, 4 * i64::from(self.intercept_exponent)).0
+        let magnitude = U64::from(self.intercept.unsigned_abs());
+        to_f64(
+            magnitude.as_limbs(),
+            negative,
+            4 * i64::from(self.intercept_exponent),
+        )
+        .0
     }
 
-    fn weight_f64(&self, weight: &Int<WEIGHT_LIMBS>) -> f64 {
+    fn weight_f64(&self, weight: &I256) -> f64 {
         let (magnitude, negative) = weight.abs_sign();
         to_f64(
             magnitude.as_limbs(),
@@ -276,7 +280,7 @@ impl Model {
 
         let mut fits = Choice::TRUE;
         let mut weight_sum = S::N::default();
-        let mut terms: Vec<(S::NSquared, Uint<WEIGHT_LIMBS>), MAX_FEATURES> = Vec::new();
+        let mut terms: Vec<(S::NSquared, U256), MAX_FEATURES> = Vec::new();
         for (feature, weight) in features.iter().zip(&self.weights) {
             let (magnitude, negative) = weight.abs_sign();
             // x_i · 16^e_i = (x_i · 16^(e_i − lowest)) · 16^lowest: move the factor to the weight.
@@ -508,14 +512,15 @@ fn exact_i64(value: f64) -> Result<(i64, i32)> {
     let parts = F64Parts::new(value)?;
     let exponent = (parts.frexp_exponent() - 53) >> 2;
     let shift = i64::from(parts.exponent) - 4 * i64::from(exponent);
-    let (magnitude, _) = scaled_significand::<Uint<1>>(parts.significand, shift);
-    let low = magnitude.as_limbs().first().map_or(0, |limb| limb.0);
-    let magnitude = i64::try_from(low).map_err(|_| Error::Overflow)?;
+    let (magnitude, _) = scaled_significand::<U64>(parts.significand, shift);
+    let mut bytes = [0u8; 8];
+    magnitude.write_be(&mut bytes);
+    let magnitude = i64::try_from(u64::from_be_bytes(bytes)).map_err(|_| Error::Overflow)?;
     Ok((parts.negative.select_i64(magnitude, -magnitude), exponent))
 }
 
 /// A weight-sized magnitude in a wider type.
-fn widen<T: crate::size::Integer>(x: &Uint<WEIGHT_LIMBS>) -> T {
+fn widen<T: crate::size::Integer>(x: &U256) -> T {
     let mut out = T::default();
     for (slot, limb) in out.as_mut_limbs().iter_mut().zip(x.as_limbs()) {
         *slot = *limb;

@@ -2,19 +2,43 @@
 
 use core::fmt::Debug;
 
-use crypto_bigint::{Gcd, RandomBits, RandomMod, UnsignedWithMontyForm};
+use crypto_bigint::{Gcd, Limb, RandomBits, RandomMod, UnsignedWithMontyForm, Word};
 use crypto_bigint::{Odd, U1024, U2048, U3072, U4096, U6144, U8192, Uint};
 use zeroize::Zeroize;
 
 use crate::modexp::{Modulus, PowBy, ReduceWide, Residues, Wide};
 
-/// The bounds every integer type of a key size meets.
+/// The bounds every integer type of a key size meets, and its fixed-length big-endian bytes.
 pub trait Integer:
     UnsignedWithMontyForm + Gcd<Output = Self> + RandomBits + RandomMod + Copy + Zeroize + Debug
 {
+    /// Bytes in the big-endian encoding.
+    const BYTES: usize;
+
+    /// Writes the big-endian encoding into `out`, which must be [`Self::BYTES`] long (a shorter
+    /// one gets the low bytes only).
+    fn write_be(&self, out: &mut [u8]) {
+        for (chunk, limb) in out.rchunks_exact_mut(Limb::BYTES).zip(self.as_limbs()) {
+            chunk.copy_from_slice(&limb.0.to_be_bytes());
+        }
+    }
+
+    /// Reads a big-endian encoding of exactly [`Self::BYTES`] bytes.
+    fn read_be(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != Self::BYTES {
+            return None;
+        }
+        let mut out = Self::default();
+        for (chunk, limb) in bytes.rchunks_exact(Limb::BYTES).zip(out.as_mut_limbs()) {
+            limb.0 = Word::from_be_bytes(chunk.try_into().ok()?);
+        }
+        Some(out)
+    }
 }
 
-impl<const LIMBS: usize> Integer for Uint<LIMBS> {}
+impl<const LIMBS: usize> Integer for Uint<LIMBS> {
+    const BYTES: usize = Uint::<LIMBS>::BYTES;
+}
 
 /// A Paillier key size: how many bits n has, and the fixed-width integer types of n, n², p and p².
 ///
