@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use crate::wire::Kind;
+
 /// Everything that can go wrong in Hecate's core. Each variant says what was wrong with the input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -59,6 +61,35 @@ pub enum Error {
     InvalidKeySize,
     /// A feature's mantissa is 2^64 or more at the exponent chosen for it.
     FeatureTooLarge,
+    /// A message ends before its header, body or checksum does.
+    Truncated,
+    /// A message is longer than any Hecate writes.
+    TooLong,
+    /// The data does not start with Hecate's magic: it is not a Hecate file.
+    NotHecate,
+    /// A message is of another kind than the one expected.
+    WrongKind {
+        /// The kind expected.
+        expected: Kind,
+        /// The kind found.
+        found: Kind,
+    },
+    /// A message has a format version this build does not read.
+    UnsupportedVersion(u8),
+    /// A message's checksum does not match: the file is damaged.
+    Corrupted,
+    /// A message's body does not decode: a field is missing, too long, or of the wrong length.
+    Malformed,
+    /// The output buffer is too small for the message.
+    BufferTooSmall,
+    /// An answer is for another key.
+    KeyMismatch,
+    /// A query's key fingerprint does not match its key.
+    FingerprintMismatch,
+    /// A query is for another model.
+    ModelMismatch,
+    /// A query's feature names are not the model's, in order.
+    FeatureNamesMismatch,
 }
 
 impl fmt::Display for Error {
@@ -96,6 +127,24 @@ impl fmt::Display for Error {
             }
             Self::InvalidKeySize => f.write_str("key size is not supported or not accepted"),
             Self::FeatureTooLarge => f.write_str("feature value is too large for its exponent"),
+            Self::Truncated => f.write_str("message is truncated"),
+            Self::TooLong => f.write_str("message is longer than any Hecate writes"),
+            Self::NotHecate => f.write_str("not a Hecate file"),
+            Self::WrongKind { expected, found } => {
+                write!(f, "expected a {expected}, found a {found}")
+            }
+            Self::UnsupportedVersion(version) => {
+                write!(f, "format version {version} is not supported")
+            }
+            Self::Corrupted => f.write_str("checksum mismatch: the file is damaged"),
+            Self::Malformed => f.write_str("message is malformed"),
+            Self::BufferTooSmall => f.write_str("output buffer is too small"),
+            Self::KeyMismatch => f.write_str("answer is for another key"),
+            Self::FingerprintMismatch => {
+                f.write_str("query's key fingerprint does not match its key")
+            }
+            Self::ModelMismatch => f.write_str("query is for another model"),
+            Self::FeatureNamesMismatch => f.write_str("query's feature names are not the model's"),
         }
     }
 }

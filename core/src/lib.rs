@@ -22,6 +22,8 @@
 //! `crypto-bigint`'s constant-time API, through one internal module for all modular arithmetic.
 
 #![no_std]
+// Division is not constant-time: the core uses none on secrets, and this keeps it that way.
+#![warn(clippy::integer_division_remainder_used)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod ciphertext;
@@ -36,7 +38,10 @@ mod modexp;
 mod ops;
 mod plaintext;
 mod size;
+mod wire;
 
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
 
@@ -52,6 +57,7 @@ pub use plaintext::Plaintext;
 #[cfg(feature = "insecure-test-keys")]
 pub use size::InsecureTest1024;
 pub use size::{Integer, KeySize, Paillier2048, Paillier3072, Paillier4096};
+pub use wire::{Answer, Fingerprint, Kind, MAX_MESSAGE_LEN, Query, VERSION, key_bits};
 
 pub use crypto_bigint;
 pub use rand_core;

@@ -528,6 +528,6 @@ fn widen<T: crate::size::Integer>(x: &U256) -> T {
     out
 }
 
-fn count(n: usize) -> u32 {
+pub(crate) fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -68,7 +68,7 @@ pub trait KeySize: sealed::Sealed + Copy + Debug + Default + Eq + Send + Sync + 
     type ModPSquared: Residues<Elem = Self::PSquared> + PowBy<Self::P> + ReduceWide<Self::NSquared>;
     /// Arithmetic modulo n².
     #[doc(hidden)]
-    type ModNSquared: Residues<Elem = Self::NSquared> + PowBy<Self::N> + PartialEq;
+    type ModNSquared: Residues<Elem = Self::NSquared> + PowBy<Self::N> + Eq;
 
     /// Montgomery parameters for the public modulus n².
     #[doc(hidden)]

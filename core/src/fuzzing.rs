@@ -1,0 +1,128 @@
+//! Entry points for the fuzz targets in `fuzz/`: each takes arbitrary bytes, decodes them with
+//! every key size, and checks that whatever decodes meets the rules and re-encodes to a message
+//! that decodes to the same value. A broken check panics, which is what a fuzzer looks for. Not a
+//! stable API.
+
+#![allow(clippy::panic, reason = "a failed check must stop the fuzzer")]
+
+use crypto_bigint::BitOps;
+
+use crate::wire::{Answer, Kind, MAX_MESSAGE_LEN, Query};
+use crate::{
+    KeySize, Model, ModelCard, Paillier2048, Paillier3072, Paillier4096, PrivateKey, PublicKey,
+};
+
+/// Re-encodes `value` with `encode` and checks that `decode` gives it back.
+fn round_trip<T: PartialEq + core::fmt::Debug>(
+    value: &T,
+    encode: impl Fn(&T, &mut [u8]) -> crate::Result<usize>,
+    decode: impl Fn(&[u8]) -> crate::Result<T>,
+) {
+    let mut buffer = [0u8; MAX_MESSAGE_LEN];
+    let len = match encode(value, &mut buffer) {
+        Ok(len) => len,
+        Err(error) => panic!("a decoded message does not re-encode: {error}"),
+    };
+    match buffer.get(..len).map(&decode) {
+        Some(Ok(again)) if again == *value => {}
+        other => panic!("re-encoded message decodes differently: {other:?}"),
+    }
+}
+
+macro_rules! each_size {
+    ($function:ident, $data:expr) => {{
+        $function::<Paillier2048>($data);
+        $function::<Paillier3072>($data);
+        $function::<Paillier4096>($data);
+        #[cfg(feature = "insecure-test-keys")]
+        $function::<crate::InsecureTest1024>($data);
+    }};
+}
+
+/// Public key messages.
+pub fn public_key(data: &[u8]) {
+    fn one<S: KeySize>(data: &[u8]) {
+        if let Ok(key) = PublicKey::<S>::from_bytes(data) {
+            assert!(
+                key.n().bit_width_vartime() == S::BITS,
+                "accepted a modulus of the wrong size"
+            );
+            round_trip(&key, PublicKey::to_bytes, PublicKey::from_bytes);
+        }
+    }
+    each_size!(one, data);
+}
+
+/// Private key messages.
+pub fn private_key(data: &[u8]) {
+    fn one<S: KeySize>(data: &[u8]) {
+        if let Ok(key) = PrivateKey::<S>::from_bytes(data) {
+            round_trip(&key, PrivateKey::to_bytes, PrivateKey::from_bytes);
+        }
+    }
+    each_size!(one, data);
+}
+
+/// Model card messages.
+pub fn model_card(data: &[u8]) {
+    if let Ok(card) = ModelCard::from_bytes(data) {
+        round_trip(&card, ModelCard::to_bytes, ModelCard::from_bytes);
+    }
+}
+
+/// Model messages.
+pub fn model(data: &[u8]) {
+    if let Ok(model) = Model::from_bytes(data) {
+        assert!(
+            model.weights.len() == model.features.len(),
+            "weights and names disagree"
+        );
+        round_trip(&model, Model::to_bytes, Model::from_bytes);
+    }
+}
+
+/// Query messages: every accepted ciphertext must be in Z*_{n²} of the query's key.
+pub fn query(data: &[u8]) {
+    fn one<S: KeySize>(data: &[u8]) {
+        if let Ok(query) = Query::<S>::from_bytes(data) {
+            assert!(
+                !query.features.is_empty(),
+                "accepted a query without features"
+            );
+            for feature in &query.features {
+                let again = query.key.ciphertext(*feature.ciphertext.value());
+                assert!(again.is_ok(), "accepted a ciphertext outside Z*_(n^2)");
+            }
+            round_trip(&query, Query::to_bytes, Query::from_bytes);
+        }
+    }
+    each_size!(one, data);
+}
+
+/// Answer messages, decoded for `key` (an answer for another key must be refused).
+pub fn answer<S: KeySize>(data: &[u8], key: &PublicKey<S>) {
+    if let Ok(answer) = Answer::from_bytes(data, key) {
+        assert!(
+            answer.fingerprint == key.fingerprint(),
+            "accepted an answer for another key"
+        );
+        round_trip(&answer, Answer::to_bytes, |bytes| {
+            Answer::from_bytes(bytes, key)
+        });
+    }
+}
+
+/// Recomputes the checksum of a message in place, so that a structure-aware fuzzer (or a test)
+/// reaches the checks behind it.
+pub fn fix_checksum(message: &mut [u8]) {
+    let Some(signed_len) = message.len().checked_sub(4) else {
+        return;
+    };
+    let (signed, crc) = message.split_at_mut(signed_len);
+    crc.copy_from_slice(&crate::wire::checksum(signed).to_le_bytes());
+}
+
+/// The kind of any message, for a target that dispatches on it.
+pub fn kind(data: &[u8]) -> Option<Kind> {
+    Kind::of(data).ok()
+}

@@ -1,0 +1,586 @@
+//! The wire format: every file Hecate writes is one message.
+//!
+//! ```text
+//! "HCT" kind(1) version(1) | postcard body | CRC-32 (ISO-HDLC, little-endian) of all before it
+//! ```
+//!
+//! Kinds: `P` public key, `S` private key, `C` model card, `Q` query, `A` answer, `M` model. Big
+//! integers are fixed-length big-endian byte strings (n: |n|/8 bytes, ciphertexts twice that).
+//! Decoders are total: every length is bounded (heapless capacities, exact integer lengths), every
+//! rule is checked, trailing bytes are an error, and the CRC turns accidental corruption into
+//! [`Error::Corrupted`] instead of a wrong prediction.
+
+use core::fmt;
+
+use heapless::Vec;
+use serde::{Deserialize, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroize;
+
+use crate::model::{MAX_FEATURES, ModelCard, ModelId, Name, Names, name, names};
+use crate::size::{Integer, is_supported};
+use crate::{Ciphertext, EncryptedNumber, Error, KeySize, Model, PrivateKey, PublicKey, Result};
+
+/// The format version this build writes and reads.
+pub const VERSION: u8 = 1;
+/// The largest message Hecate writes: a 64-feature query under a 4096-bit key is about 71 KiB.
+pub const MAX_MESSAGE_LEN: usize = 80 * 1024;
+
+const MAGIC: [u8; 3] = *b"HCT";
+const HEADER_LEN: usize = 5;
+const CRC_LEN: usize = 4;
+const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+/// The widest integer on the wire: a ciphertext under a 4096-bit key.
+const MAX_INTEGER_BYTES: usize = 1024;
+
+/// What a message holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A public key.
+    PublicKey,
+    /// A private key (secret).
+    PrivateKey,
+    /// A model card (public).
+    ModelCard,
+    /// A query: encrypted features.
+    Query,
+    /// An answer: an encrypted prediction.
+    Answer,
+    /// A model (secret).
+    Model,
+}
+
+impl Kind {
+    const ALL: [Self; 6] = [
+        Self::PublicKey,
+        Self::PrivateKey,
+        Self::ModelCard,
+        Self::Query,
+        Self::Answer,
+        Self::Model,
+    ];
+
+    fn tag(self) -> u8 {
+        match self {
+            Self::PublicKey => b'P',
+            Self::PrivateKey => b'S',
+            Self::ModelCard => b'C',
+            Self::Query => b'Q',
+            Self::Answer => b'A',
+            Self::Model => b'M',
+        }
+    }
+
+    /// Reads the kind of a message after checking its envelope (magic, version, CRC).
+    pub fn of(message: &[u8]) -> Result<Self> {
+        let tag = *message.get(3).ok_or(Error::Truncated)?;
+        let kind = Self::ALL
+            .into_iter()
+            .find(|kind| kind.tag() == tag)
+            .ok_or(Error::NotHecate)?;
+        open(message, kind)?;
+        Ok(kind)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::PublicKey => "public key",
+            Self::PrivateKey => "private key",
+            Self::ModelCard => "model card",
+            Self::Query => "query",
+            Self::Answer => "answer",
+            Self::Model => "model",
+        })
+    }
+}
+
+/// SHA-256 of a public key's message: how an answer names the key it is for.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl fmt::Display for Fingerprint {
+    /// Lowercase hex, all 64 digits (`{:.16}` keeps the first 16).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = f.precision().unwrap_or(64).min(64);
+        for byte in self.0.iter().take(digits.div_ceil(2)) {
+            write!(f, "{byte:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({self})")
+    }
+}
+
+/// The CRC-32 of a message's header and body.
+pub(crate) fn checksum(signed: &[u8]) -> u32 {
+    CRC32.checksum(signed)
+}
+
+/// Checks the envelope of a message of `kind` and returns its body.
+fn open(message: &[u8], kind: Kind) -> Result<&[u8]> {
+    if message.len() > MAX_MESSAGE_LEN {
+        return Err(Error::TooLong);
+    }
+    let (header, rest) = message
+        .split_at_checked(HEADER_LEN)
+        .ok_or(Error::Truncated)?;
+    let (body, crc) = rest
+        .split_at_checked(rest.len().checked_sub(CRC_LEN).ok_or(Error::Truncated)?)
+        .ok_or(Error::Truncated)?;
+    let [m0, m1, m2, tag, version] = *header else {
+        return Err(Error::Truncated);
+    };
+    if [m0, m1, m2] != MAGIC {
+        return Err(Error::NotHecate);
+    }
+    if tag != kind.tag() {
+        let found = Kind::ALL
+            .into_iter()
+            .find(|other| other.tag() == tag)
+            .ok_or(Error::NotHecate)?;
+        return Err(Error::WrongKind {
+            expected: kind,
+            found,
+        });
+    }
+    if version != VERSION {
+        return Err(Error::UnsupportedVersion(version));
+    }
+    let stored = u32::from_le_bytes(crc.try_into().map_err(|_| Error::Truncated)?);
+    let signed_len = message.len() - CRC_LEN;
+    if checksum(message.get(..signed_len).ok_or(Error::Truncated)?) != stored {
+        return Err(Error::Corrupted);
+    }
+    Ok(body)
+}
+
+/// Writes a message of `kind` with `body` into `out`; returns its length.
+fn seal(kind: Kind, body: &impl Serialize, out: &mut [u8]) -> Result<usize> {
+    let (header, rest) = out
+        .split_at_mut_checked(HEADER_LEN)
+        .ok_or(Error::BufferTooSmall)?;
+    header.copy_from_slice(&[MAGIC[0], MAGIC[1], MAGIC[2], kind.tag(), VERSION]);
+    let body_len = postcard::to_slice(body, rest)
+        .map_err(|_| Error::BufferTooSmall)?
+        .len();
+    let signed_len = HEADER_LEN + body_len;
+    let crc = checksum(out.get(..signed_len).ok_or(Error::BufferTooSmall)?);
+    out.get_mut(signed_len..signed_len + CRC_LEN)
+        .ok_or(Error::BufferTooSmall)?
+        .copy_from_slice(&crc.to_le_bytes());
+    Ok(signed_len + CRC_LEN)
+}
+
+/// Decodes a body that must fill the whole of `bytes`.
+fn body<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
+    let (value, rest) = postcard::take_from_bytes(bytes).map_err(|_| Error::Malformed)?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(Error::Malformed)
+    }
+}
+
+/// A big integer written as its fixed-length big-endian bytes.
+struct Big<'a, T>(&'a T);
+
+impl<T: Integer> Serialize for Big<'_, T> {
+    fn serialize<Z: Serializer>(&self, serializer: Z) -> core::result::Result<Z::Ok, Z::Error> {
+        let mut buffer = [0u8; MAX_INTEGER_BYTES];
+        let bytes = buffer.get_mut(..T::BYTES).unwrap_or_default();
+        self.0.write_be(bytes);
+        let result = serializer.serialize_bytes(bytes);
+        bytes.zeroize();
+        result
+    }
+}
+
+/// A big integer from exactly `T::BYTES` bytes.
+fn integer<T: Integer>(bytes: &[u8]) -> Result<T> {
+    T::read_be(bytes).ok_or(Error::Malformed)
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyBody<B> {
+    bits: u32,
+    n: B,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PrivateKeyBody<B> {
+    bits: u32,
+    p: B,
+    q: B,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CardBody<T> {
+    id: [u8; 16],
+    target: T,
+    features: Vec<T, MAX_FEATURES>,
+    weight_exponent: i32,
+    key_sizes: Vec<u32, 4>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FeatureBody<B> {
+    ciphertext: B,
+    exponent: i32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct QueryBody<K, C, T> {
+    key: KeyBody<K>,
+    fingerprint: Fingerprint,
+    model: Option<[u8; 16]>,
+    names: Vec<T, MAX_FEATURES>,
+    features: Vec<FeatureBody<C>, MAX_FEATURES>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AnswerBody<B> {
+    fingerprint: Fingerprint,
+    model: [u8; 16],
+    ciphertext: B,
+    exponent: i32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ModelBody<T> {
+    id: [u8; 16],
+    target: T,
+    features: Vec<T, MAX_FEATURES>,
+    weight_exponent: i32,
+    weights: Vec<[u8; 32], MAX_FEATURES>,
+    intercept: i64,
+    intercept_exponent: i32,
+}
+
+/// The number of bits of the key in a public-key, private-key or query message, so that a caller
+/// can pick the [`KeySize`] to decode it with.
+pub fn key_bits(message: &[u8]) -> Result<u32> {
+    let bits = match Kind::of(message)? {
+        Kind::PublicKey => body::<KeyBody<&[u8]>>(open(message, Kind::PublicKey)?)?.bits,
+        Kind::PrivateKey => body::<PrivateKeyBody<&[u8]>>(open(message, Kind::PrivateKey)?)?.bits,
+        Kind::Query => {
+            body::<QueryBody<&[u8], &[u8], &str>>(open(message, Kind::Query)?)?
+                .key
+                .bits
+        }
+        Kind::Answer => {
+            let answer = body::<AnswerBody<&[u8]>>(open(message, Kind::Answer)?)?;
+            u32::try_from(answer.ciphertext.len() * 4).map_err(|_| Error::Malformed)?
+        }
+        Kind::ModelCard | Kind::Model => return Err(Error::InvalidKeySize),
+    };
+    if is_supported(bits) {
+        Ok(bits)
+    } else {
+        Err(Error::InvalidKeySize)
+    }
+}
+
+fn check_bits<S: KeySize>(bits: u32) -> Result<()> {
+    if bits == S::BITS {
+        Ok(())
+    } else {
+        Err(Error::InvalidKeySize)
+    }
+}
+
+fn public_key_from<S: KeySize>(key: &KeyBody<&[u8]>) -> Result<PublicKey<S>> {
+    check_bits::<S>(key.bits)?;
+    PublicKey::from_n(integer(key.n)?)
+}
+
+fn names_from<'a>(list: impl IntoIterator<Item = &'a &'a str>) -> Result<Names> {
+    names(list.into_iter().copied())
+}
+
+impl<S: KeySize> PublicKey<S> {
+    /// Writes the public key message into `out`; returns its length.
+    pub fn to_bytes(&self, out: &mut [u8]) -> Result<usize> {
+        seal(Kind::PublicKey, &self.body(), out)
+    }
+
+    fn body(&self) -> KeyBody<Big<'_, S::N>> {
+        KeyBody {
+            bits: S::BITS,
+            n: Big(self.n()),
+        }
+    }
+
+    /// Reads a public key message (n odd, of exactly the key size).
+    pub fn from_bytes(message: &[u8]) -> Result<Self> {
+        public_key_from(&body::<KeyBody<&[u8]>>(open(message, Kind::PublicKey)?)?)
+    }
+
+    /// SHA-256 of the public key message.
+    pub fn fingerprint(&self) -> Fingerprint {
+        let mut buffer = [0u8; 1024];
+        // A public key message is under 600 bytes: the buffer always suffices.
+        let len = self.to_bytes(&mut buffer).unwrap_or(0);
+        Fingerprint(Sha256::digest(buffer.get(..len).unwrap_or_default()).into())
+    }
+}
+
+impl<S: KeySize> PrivateKey<S> {
+    /// Writes the private key message into `out` (secret: p and q); returns its length.
+    pub fn to_bytes(&self, out: &mut [u8]) -> Result<usize> {
+        let (p, q) = self.primes();
+        let body = PrivateKeyBody {
+            bits: S::BITS,
+            p: Big(p),
+            q: Big(q),
+        };
+        seal(Kind::PrivateKey, &body, out)
+    }
+
+    /// Reads a private key message, with every check of [`PrivateKey::from_primes`].
+    pub fn from_bytes(message: &[u8]) -> Result<Self> {
+        let key = body::<PrivateKeyBody<&[u8]>>(open(message, Kind::PrivateKey)?)?;
+        check_bits::<S>(key.bits)?;
+        let mut p = integer::<S::P>(key.p)?;
+        let mut q = integer::<S::P>(key.q)?;
+        let result = Self::from_primes(p, q);
+        p.zeroize();
+        q.zeroize();
+        result
+    }
+}
+
+impl ModelCard {
+    /// Writes the card message into `out`; returns its length.
+    pub fn to_bytes(&self, out: &mut [u8]) -> Result<usize> {
+        let body = CardBody {
+            id: self.id.0,
+            target: self.target.as_str(),
+            features: self.features.iter().map(Name::as_str).collect(),
+            weight_exponent: self.weight_exponent,
+            key_sizes: self.key_sizes.clone(),
+        };
+        seal(Kind::ModelCard, &body, out)
+    }
+
+    /// Reads a card message.
+    pub fn from_bytes(message: &[u8]) -> Result<Self> {
+        let card = body::<CardBody<&str>>(open(message, Kind::ModelCard)?)?;
+        let features = names_from(&card.features)?;
+        Self::new(
+            ModelId(card.id),
+            card.target,
+            &features,
+            card.weight_exponent,
+            card.key_sizes,
+        )
+    }
+}
+
+impl Model {
+    /// Writes the model message into `out` (secret: the weights); returns its length.
+    pub fn to_bytes(&self, out: &mut [u8]) -> Result<usize> {
+        let mut weights = Vec::<[u8; 32], MAX_FEATURES>::new();
+        for weight in &self.weights {
+            let mut bytes = [0u8; 32];
+            weight.as_uint().write_be(&mut bytes);
+            weights.push(bytes).map_err(|_| Error::TooManyFeatures)?;
+        }
+        let body = ModelBody {
+            id: self.id.0,
+            target: self.target.as_str(),
+            features: self.features.iter().map(Name::as_str).collect(),
+            weight_exponent: self.weight_exponent,
+            weights,
+            intercept: self.intercept,
+            intercept_exponent: self.intercept_exponent,
+        };
+        let result = seal(Kind::Model, &body, out);
+        let ModelBody { mut weights, .. } = body;
+        weights.zeroize();
+        result
+    }
+
+    /// Reads a model message.
+    pub fn from_bytes(message: &[u8]) -> Result<Self> {
+        let ModelBody {
+            id,
+            target,
+            features,
+            weight_exponent,
+            mut weights,
+            intercept,
+            intercept_exponent,
+        } = body::<ModelBody<&str>>(open(message, Kind::Model)?)?;
+        let features = names_from(&features)?;
+        if weights.len() != features.len() {
+            return Err(Error::FeatureCountMismatch {
+                expected: crate::model::count(features.len()),
+                actual: crate::model::count(weights.len()),
+            });
+        }
+        crate::encoding::check_exponent(weight_exponent)?;
+        crate::encoding::check_exponent(intercept_exponent)?;
+        let mut decoded = Vec::new();
+        for bytes in &weights {
+            let bits = integer::<crypto_bigint::U256>(bytes)?;
+            let mut weight = crypto_bigint::I256::ZERO;
+            weight.as_mut_limbs().copy_from_slice(bits.as_limbs());
+            decoded.push(weight).map_err(|_| Error::TooManyFeatures)?;
+        }
+        weights.zeroize();
+        Ok(Self {
+            id: ModelId(id),
+            target: name(target)?,
+            features,
+            weights: decoded,
+            weight_exponent,
+            intercept,
+            intercept_exponent,
+        })
+    }
+
+    /// Checks that a query is for this model: its model id (if any), its feature names (if any)
+    /// and its feature count.
+    pub fn check_query<S: KeySize>(&self, query: &Query<S>) -> Result<()> {
+        if query.model.is_some_and(|id| id != self.id) {
+            return Err(Error::ModelMismatch);
+        }
+        if !query.names.is_empty() && query.names != self.features {
+            return Err(Error::FeatureNamesMismatch);
+        }
+        if query.features.len() != self.features.len() {
+            return Err(Error::FeatureCountMismatch {
+                expected: crate::model::count(self.features.len()),
+                actual: crate::model::count(query.features.len()),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A query: the customer's public key and encrypted features, for a model named by id and/or
+/// feature names (both optional, checked by the company when present).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Query<S: KeySize> {
+    /// The customer's public key.
+    pub key: PublicKey<S>,
+    /// The model the query is for, from its card.
+    pub model: Option<ModelId>,
+    /// The feature names in order, or empty.
+    pub names: Names,
+    /// One encrypted number per feature.
+    pub features: Vec<EncryptedNumber<S>, MAX_FEATURES>,
+}
+
+impl<S: KeySize> Query<S> {
+    /// Writes the query message into `out`; returns its length.
+    pub fn to_bytes(&self, out: &mut [u8]) -> Result<usize> {
+        let body = QueryBody {
+            key: self.key.body(),
+            fingerprint: self.key.fingerprint(),
+            model: self.model.map(|id| id.0),
+            names: self
+                .names
+                .iter()
+                .map(Name::as_str)
+                .collect::<Vec<&str, MAX_FEATURES>>(),
+            features: self
+                .features
+                .iter()
+                .map(|feature| FeatureBody {
+                    ciphertext: Big(feature.ciphertext.value()),
+                    exponent: feature.exponent,
+                })
+                .collect::<Vec<_, MAX_FEATURES>>(),
+        };
+        seal(Kind::Query, &body, out)
+    }
+
+    /// Reads a query message: the key of this size and valid, its fingerprint right, 1 to 64
+    /// features, each ciphertext in Z*_{n²}, each exponent in range, names (if any) valid and as
+    /// many as the features.
+    pub fn from_bytes(message: &[u8]) -> Result<Self> {
+        let query = body::<QueryBody<&[u8], &[u8], &str>>(open(message, Kind::Query)?)?;
+        let key = public_key_from::<S>(&query.key)?;
+        if key.fingerprint() != query.fingerprint {
+            return Err(Error::FingerprintMismatch);
+        }
+        let names = if query.names.is_empty() {
+            Names::new()
+        } else {
+            names_from(&query.names)?
+        };
+        if query.features.is_empty() {
+            return Err(Error::NoFeatures);
+        }
+        if !names.is_empty() && names.len() != query.features.len() {
+            return Err(Error::FeatureNamesMismatch);
+        }
+        let mut features = Vec::new();
+        for feature in &query.features {
+            crate::encoding::check_exponent(feature.exponent)?;
+            let ciphertext = key.ciphertext(integer(feature.ciphertext)?)?;
+            features
+                .push(EncryptedNumber {
+                    ciphertext,
+                    exponent: feature.exponent,
+                })
+                .map_err(|_| Error::TooManyFeatures)?;
+        }
+        Ok(Self {
+            key,
+            model: query.model.map(ModelId),
+            names,
+            features,
+        })
+    }
+}
+
+/// An answer: the encrypted prediction, for the key and model it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Answer<S: KeySize> {
+    /// The fingerprint of the customer's public key.
+    pub fingerprint: Fingerprint,
+    /// The model that answered.
+    pub model: ModelId,
+    /// The encrypted prediction.
+    pub value: EncryptedNumber<S>,
+}
+
+impl<S: KeySize> Answer<S> {
+    /// Writes the answer message into `out`; returns its length.
+    pub fn to_bytes(&self, out: &mut [u8]) -> Result<usize> {
+        let body = AnswerBody {
+            fingerprint: self.fingerprint,
+            model: self.model.0,
+            ciphertext: Big(self.value.ciphertext.value()),
+            exponent: self.value.exponent,
+        };
+        seal(Kind::Answer, &body, out)
+    }
+
+    /// Reads an answer for `key`: refused with [`Error::KeyMismatch`] if it names another key, and
+    /// unless its ciphertext is in Z*_{n²}.
+    pub fn from_bytes(message: &[u8], key: &PublicKey<S>) -> Result<Self> {
+        let answer = body::<AnswerBody<&[u8]>>(open(message, Kind::Answer)?)?;
+        if answer.fingerprint != key.fingerprint() {
+            return Err(Error::KeyMismatch);
+        }
+        crate::encoding::check_exponent(answer.exponent)?;
+        let ciphertext: Ciphertext<S> = key.ciphertext(integer(answer.ciphertext)?)?;
+        Ok(Self {
+            fingerprint: answer.fingerprint,
+            model: ModelId(answer.model),
+            value: EncryptedNumber {
+                ciphertext,
+                exponent: answer.exponent,
+            },
+        })
+    }
+}
