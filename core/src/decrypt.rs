@@ -1,6 +1,7 @@
 //! Decryption through the CRT, in constant time.
 
 use crypto_bigint::{One, WrappingAdd, WrappingMul, WrappingSub};
+use zeroize::Zeroizing;
 
 use crate::keys::PrimeFactor;
 use crate::modexp::{PowBy, ReduceWide, Residues, Wide};
@@ -10,11 +11,11 @@ impl<S: KeySize> PrivateKey<S> {
     /// Decrypts `c`. A ciphertext that is not under this key decrypts to an unrelated plaintext;
     /// nothing in the computation depends on which.
     pub fn decrypt(&self, c: &Ciphertext<S>) -> Plaintext<S> {
-        let m_p = self.p.decrypt(c.value());
-        let m_q = self.q.decrypt(c.value());
+        let m_p = Zeroizing::new(self.p.decrypt(c.value()));
+        let m_q = Zeroizing::new(self.q.decrypt(c.value()));
         // m = m_q + q · ((m_p − m_q) · q⁻¹ mod p), which is below q + q(p − 1) = n.
         let mod_p = &self.p.mod_p;
-        let d = mod_p.mul(&mod_p.sub(&m_p, &m_q), &self.q_inverse_mod_p);
+        let d = Zeroizing::new(mod_p.mul(&mod_p.sub(&m_p, &m_q), &self.q_inverse_mod_p));
         let m = S::N::widen(&m_q).wrapping_add(&S::N::product(&self.q.prime, &d));
         Plaintext::new_unchecked(m)
     }
@@ -23,15 +24,16 @@ impl<S: KeySize> PrivateKey<S> {
 impl<S: KeySize> PrimeFactor<S> {
     /// m mod p = L_p(c^(p−1) mod p²) · h_p mod p, with L_p(x) = (x − 1)/p.
     fn decrypt(&self, c: &S::NSquared) -> S::P {
-        let x = self
-            .mod_p_squared
-            .pow(&self.mod_p_squared.reduce_wide(c), &self.p_minus_one);
+        // x gives away p through gcd(x − 1, n): every temporary is wiped when dropped.
+        let reduced = Zeroizing::new(self.mod_p_squared.reduce_wide(c));
+        let x = Zeroizing::new(self.mod_p_squared.pow(&reduced, &self.p_minus_one));
         // x ≡ 1 (mod p), so x − 1 = p·k exactly with k < p: k is the low half of x − 1 times
         // p⁻¹ mod 2^|p| (division by multiplication, as GMP's divexact does; no secret divisor).
-        let k = x
-            .wrapping_sub(&S::PSquared::one())
-            .low_half()
-            .wrapping_mul(&self.p_inverse_mod_2k);
+        let k = Zeroizing::new(
+            x.wrapping_sub(&S::PSquared::one())
+                .low_half()
+                .wrapping_mul(&self.p_inverse_mod_2k),
+        );
         self.mod_p.mul(&k, &self.h)
     }
 }

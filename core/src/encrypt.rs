@@ -43,7 +43,9 @@ impl<S: KeySize> PublicKey<S> {
     }
 
     pub(crate) fn encrypt_with_nonce(&self, m: &Plaintext<S>, r: &S::N) -> Ciphertext<S> {
-        self.multiply(&self.g_pow(m), &self.r_pow_n(r))
+        // With c, either factor gives away m: both are wiped when dropped.
+        let g_m = Zeroizing::new(self.g_pow(m));
+        self.multiply(&g_m, &Zeroizing::new(self.r_pow_n(r)))
     }
 
     /// g^m = (1 + n)^m = 1 + m·n (mod n²); below n² since m < n.
@@ -82,21 +84,21 @@ impl<S: KeySize> PrivateKey<S> {
     }
 
     pub(crate) fn encrypt_with_nonce(&self, m: &Plaintext<S>, r: &S::N) -> Ciphertext<S> {
-        self.public
-            .multiply(&self.public.g_pow(m), &self.r_pow_n(r))
+        let g_m = Zeroizing::new(self.public.g_pow(m));
+        self.public.multiply(&g_m, &Zeroizing::new(self.r_pow_n(r)))
     }
 
     /// r^n mod n² from r^n mod p² and r^n mod q²:
     /// z = z_q + q² · ((z_p − z_q) · (q²)⁻¹ mod p²).
     fn r_pow_n(&self, r: &S::N) -> S::NSquared {
-        let z_p = self.p.r_pow_n(r);
-        let z_q = self.q.r_pow_n(r);
+        let z_p = Zeroizing::new(self.p.r_pow_n(r));
+        let z_q = Zeroizing::new(self.q.r_pow_n(r));
         let mod_p_squared = &self.p.mod_p_squared;
-        let d = mod_p_squared.mul(
+        let d = Zeroizing::new(mod_p_squared.mul(
             &mod_p_squared.sub(&z_p, &z_q),
             &self.q_squared_inverse_mod_p_squared,
-        );
-        S::NSquared::widen(&z_q)
+        ));
+        S::NSquared::widen(&*z_q)
             .wrapping_add(&S::NSquared::product(self.q.mod_p_squared.modulus(), &d))
     }
 }
@@ -106,9 +108,8 @@ impl<S: KeySize> PrimeFactor<S> {
     /// y^p, one for each y mod p; so it is (r^n mod p)^p, and r^n mod p = r^(n mod (p−1)) mod p.
     /// Two half-width exponentiations instead of one full-width one.
     fn r_pow_n(&self, r: &S::N) -> S::PSquared {
-        let y = self
-            .mod_p
-            .pow(&self.mod_p.reduce_wide(r), &self.n_mod_p_minus_one);
+        let reduced = Zeroizing::new(self.mod_p.reduce_wide(r));
+        let y = Zeroizing::new(self.mod_p.pow(&reduced, &self.n_mod_p_minus_one));
         self.mod_p_squared.pow(&S::PSquared::widen(&y), &self.prime)
     }
 }

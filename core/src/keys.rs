@@ -3,8 +3,7 @@
 use core::fmt;
 
 use crypto_bigint::{BitOps, Choice, CtEq, CtLt, CtSelect, Gcd, Odd, One, WrappingSub};
-use crypto_primes::Flavor;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::modexp::{Residues, Wide};
 use crate::{Ciphertext, Error, KeySize, Plaintext, Result};
@@ -129,6 +128,12 @@ impl<S: KeySize> PrimeFactor<S> {
     }
 }
 
+impl<S: KeySize> Drop for PrimeFactor<S> {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
 impl<S: KeySize> Zeroize for PrimeFactor<S> {
     fn zeroize(&mut self) {
         self.prime.zeroize();
@@ -180,9 +185,8 @@ impl<S: KeySize> PrivateKey<S> {
     /// The private key with primes `p` and `q`, checked: both odd, prime, distinct, of exactly half
     /// the bits of n, with gcd(n, φ(n)) = 1.
     ///
-    /// The primality test (crypto-primes' Baillie–PSW) runs in variable time in p and q, as prime
-    /// generation does; it runs once per key, never per message. Every other check reveals only
-    /// whether it passed.
+    /// Every check runs in constant time in p and q and reveals only whether it passed; primality
+    /// is trial division and 24 Miller–Rabin rounds with the first 24 primes as bases.
     pub fn from_primes(p: S::P, q: S::P) -> Result<Self> {
         Self::from_primes_with(p, q, Primality::Test)
     }
@@ -213,15 +217,17 @@ impl<S: KeySize> PrivateKey<S> {
             return Err(Error::EqualPrimes);
         }
         let public = PublicKey::from_n(S::N::product(&p, &q))?;
-        if primality == Primality::Test
-            && !(crypto_primes::is_prime(Flavor::Any, p.as_ref())
-                && crypto_primes::is_prime(Flavor::Any, q.as_ref()))
-        {
-            return Err(Error::NotPrime);
+        if primality == Primality::Test {
+            let both =
+                crate::prime::is_probable_prime::<S>(&p) & crate::prime::is_probable_prime::<S>(&q);
+            // Declassifies only the verdict.
+            if !both.to_bool() {
+                return Err(Error::NotPrime);
+            }
         }
         let one = S::P::one();
-        let phi = S::N::product(&p.wrapping_sub(&one), &q.wrapping_sub(&one));
-        if !<S::N as Gcd>::gcd(public.n(), &phi).is_one().to_bool() {
+        let phi = Zeroizing::new(S::N::product(&p.wrapping_sub(&one), &q.wrapping_sub(&one)));
+        if !<S::N as Gcd>::gcd(public.n(), &*phi).is_one().to_bool() {
             return Err(Error::ModulusNotCoprimeToTotient);
         }
         let p_factor = PrimeFactor::<S>::new(&p, q.as_ref())?;

@@ -37,6 +37,7 @@ mod model;
 mod modexp;
 mod ops;
 mod plaintext;
+mod prime;
 mod size;
 mod wire;
 
