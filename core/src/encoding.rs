@@ -16,6 +16,7 @@ use crypto_bigint::{
 };
 use zeroize::Zeroize;
 
+use crate::memcheck::{declassify, declassify_value};
 use crate::{Error, KeySize, Plaintext, PublicKey, Result};
 
 /// The base of the exponent, as in python-paillier.
@@ -92,8 +93,9 @@ impl<S: KeySize> EncodedNumber<S> {
         let parts = F64Parts::new(value)?;
         // frexp's exponent minus 53, i.e. the weight of the last significand bit.
         let lsb = parts.frexp_exponent() - F64_MANTISSA_BITS;
-        // floor(lsb / 4); `>>` on a signed integer rounds toward −∞.
-        let exponent = lsb >> 2;
+        // floor(lsb / 4); `>>` on a signed integer rounds toward −∞. Public by design: it travels
+        // in the clear beside the ciphertext.
+        let exponent = declassify_value(lsb >> 2);
         Self::from_f64_at(key, value, exponent)
     }
 
@@ -108,7 +110,7 @@ impl<S: KeySize> EncodedNumber<S> {
         let (magnitude, fits) = scaled_significand::<S::N>(parts.significand, shift);
         let fits = fits & !key.max_int().ct_lt(&magnitude);
         // Declassifies only whether the value fits the key.
-        if !fits.to_bool() {
+        if !declassify(fits) {
             return Err(Error::Overflow);
         }
         Ok(Self {
@@ -129,7 +131,7 @@ impl<S: KeySize> EncodedNumber<S> {
         let (shifted, fits) = shl_checked(&magnitude, shift);
         let fits = valid & fits & !key.max_int().ct_lt(&shifted);
         // Declassifies only whether the result fits.
-        if !fits.to_bool() {
+        if !declassify(fits) {
             return Err(Error::Overflow);
         }
         Ok(Self {
@@ -144,12 +146,12 @@ impl<S: KeySize> EncodedNumber<S> {
     pub fn decode(&self, key: &PublicKey<S>) -> Result<f64> {
         let (magnitude, negative, valid) = self.signed_magnitude(key);
         // Declassifies only whether the plaintext is a valid encoding.
-        if !valid.to_bool() {
+        if !declassify(valid) {
             return Err(Error::Overflow);
         }
         let (value, finite) = to_f64(magnitude.as_limbs(), negative, 4 * i64::from(self.exponent));
         // Declassifies only whether the value fits an f64.
-        if finite.to_bool() {
+        if declassify(finite) {
             Ok(value)
         } else {
             Err(Error::OutOfF64Range)
@@ -159,12 +161,12 @@ impl<S: KeySize> EncodedNumber<S> {
     /// The exact value, for callers who need more than an `f64`.
     pub fn decode_exact(&self, key: &PublicKey<S>) -> Result<ExactValue<S>> {
         let (magnitude, negative, valid) = self.signed_magnitude(key);
-        if !valid.to_bool() {
+        if !declassify(valid) {
             return Err(Error::Overflow);
         }
         Ok(ExactValue {
             magnitude,
-            negative: negative.to_bool(),
+            negative: declassify(negative),
             exponent: self.exponent,
         })
     }
@@ -228,7 +230,7 @@ impl F64Parts {
     pub(crate) fn new(value: f64) -> Result<Self> {
         let bits = value.to_bits();
         let biased = (bits >> 52) & 0x7ff;
-        if Choice::from_u64_eq(biased, 0x7ff).to_bool() {
+        if declassify(Choice::from_u64_eq(biased, 0x7ff)) {
             return Err(Error::NotFinite);
         }
         let subnormal = Choice::from_u64_eq(biased, 0);

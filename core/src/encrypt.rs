@@ -8,6 +8,7 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::keys::PrimeFactor;
+use crate::memcheck::declassify;
 use crate::modexp::{PowBy, ReduceWide, Residues, Wide};
 use crate::{Ciphertext, KeySize, Plaintext, PrivateKey, PublicKey};
 
@@ -36,7 +37,7 @@ impl<S: KeySize> PublicKey<S> {
             let r = Zeroizing::new(S::N::random_mod_vartime(rng, self.n.as_nz_ref()));
             // Declassifies only whether this draw is rejected (r = 0 or r shares a factor with n,
             // probability < 2^-1000); the accepted r is never branched on.
-            if r.gcd(self.n()).is_one().to_bool() {
+            if declassify(r.gcd(self.n()).is_one()) {
                 return r;
             }
         }

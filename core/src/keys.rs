@@ -5,6 +5,7 @@ use core::fmt;
 use crypto_bigint::{BitOps, Choice, CtEq, CtLt, CtSelect, Gcd, Odd, One, WrappingSub};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use crate::memcheck::declassify;
 use crate::modexp::{Residues, Wide};
 use crate::{Ciphertext, Error, KeySize, Plaintext, Result};
 
@@ -52,7 +53,7 @@ impl<S: KeySize> PublicKey<S> {
     /// Only whether `value` is in range decides the result; the value itself is not branched on.
     pub fn plaintext(&self, value: S::N) -> Result<Plaintext<S>> {
         // Declassifies one bit, the validity of the input, as any input check must.
-        if value.ct_lt(self.n.as_ref()).to_bool() {
+        if declassify(value.ct_lt(self.n.as_ref())) {
             Ok(Plaintext::new_unchecked(value))
         } else {
             Err(Error::PlaintextOutOfRange)
@@ -210,10 +211,10 @@ impl<S: KeySize> PrivateKey<S> {
         let q = Odd::new(q).into_option().ok_or(Error::EvenModulus)?;
         let sizes_ok =
             Choice::from_u32_eq(p.bit_width(), half) & Choice::from_u32_eq(q.bit_width(), half);
-        if !sizes_ok.to_bool() {
+        if !declassify(sizes_ok) {
             return Err(Error::PrimeSize);
         }
-        if p.ct_eq(&q).to_bool() {
+        if declassify(p.ct_eq(&q)) {
             return Err(Error::EqualPrimes);
         }
         let public = PublicKey::from_n(S::N::product(&p, &q))?;
@@ -221,13 +222,13 @@ impl<S: KeySize> PrivateKey<S> {
             let both =
                 crate::prime::is_probable_prime::<S>(&p) & crate::prime::is_probable_prime::<S>(&q);
             // Declassifies only the verdict.
-            if !both.to_bool() {
+            if !declassify(both) {
                 return Err(Error::NotPrime);
             }
         }
         let one = S::P::one();
         let phi = Zeroizing::new(S::N::product(&p.wrapping_sub(&one), &q.wrapping_sub(&one)));
-        if !<S::N as Gcd>::gcd(public.n(), &*phi).is_one().to_bool() {
+        if !declassify(<S::N as Gcd>::gcd(public.n(), &*phi).is_one()) {
             return Err(Error::ModulusNotCoprimeToTotient);
         }
         let p_factor = PrimeFactor::<S>::new(&p, q.as_ref())?;
@@ -269,7 +270,7 @@ impl<S: KeySize> PrivateKey<S> {
 
 impl<S: KeySize> PartialEq for PrivateKey<S> {
     fn eq(&self, other: &Self) -> bool {
-        self.ct_eq(other).to_bool()
+        declassify(self.ct_eq(other))
     }
 }
 

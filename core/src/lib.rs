@@ -33,6 +33,8 @@ mod encrypt;
 mod error;
 mod keygen;
 mod keys;
+#[doc(hidden)]
+pub mod memcheck;
 mod model;
 mod modexp;
 mod ops;

@@ -15,6 +15,7 @@ use crate::encoding::{
     F64Parts, check_exponent, ct_clamp_i64, ct_lt_i64, round_shr, scaled_significand, shl_checked,
     signed_plaintext, to_f64,
 };
+use crate::memcheck::declassify;
 use crate::modexp::Residues;
 use crate::size::Integer as _;
 use crate::{Ciphertext, EncodedNumber, Error, KeySize, PrivateKey, PublicKey, Result};
@@ -303,7 +304,7 @@ impl Model {
         let bound = bound.wrapping_add(&intercept);
         fits &= bound_fits & !key.max_int().ct_lt(&bound);
         // Declassifies only whether the prediction could overflow.
-        if !fits.to_bool() {
+        if !declassify(fits) {
             return Err(Error::Overflow);
         }
 
@@ -355,7 +356,7 @@ impl Model {
 
 impl PartialEq for Model {
     fn eq(&self, other: &Self) -> bool {
-        self.ct_eq(other).to_bool()
+        declassify(self.ct_eq(other))
     }
 }
 
@@ -473,7 +474,7 @@ impl<S: KeySize> PublicKey<S> {
             let exact = number.decode_magnitude(self);
             let bound = S::N::from(1u8).wrapping_shl_vartime(FEATURE_MANTISSA_BITS);
             // Declassifies only whether the value is small enough.
-            if !exact.ct_lt(&bound).to_bool() {
+            if !declassify(exact.ct_lt(&bound)) {
                 return Err(Error::FeatureTooLarge);
             }
             out.push(self.encrypt_number(&number, rng))

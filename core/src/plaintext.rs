@@ -6,6 +6,7 @@ use crypto_bigint::{Choice, CtEq};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::KeySize;
+use crate::memcheck::declassify;
 
 /// A plaintext m in [0, n) for some key of size `S`. Secret: zeroized on drop, redacted in `Debug`,
 /// compared in constant time.
@@ -41,7 +42,7 @@ impl<S: KeySize> Plaintext<S> {
 
 impl<S: KeySize> PartialEq for Plaintext<S> {
     fn eq(&self, other: &Self) -> bool {
-        self.ct_eq(other).to_bool()
+        declassify(self.ct_eq(other))
     }
 }
 

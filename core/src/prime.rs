@@ -17,6 +17,7 @@ use crypto_bigint::{
 use crypto_primes::hazmat::{SetBits, random_odd_integer};
 use rand_core::CryptoRng;
 
+use crate::memcheck::declassify;
 use crate::modexp::{PowBy, Residues};
 use crate::{Error, KeySize, Result};
 
@@ -45,7 +46,7 @@ const fn small_primes() -> [u16; 171] {
         let mut divisor = 3u16;
         let mut prime = true;
         while divisor * divisor <= candidate {
-if candidate.is_multiple_of(divisor) {
+            if candidate.is_multiple_of(divisor) {
                 prime = false;
             }
             divisor += 2;
@@ -67,11 +68,11 @@ pub(crate) fn random_prime<S: KeySize, R: CryptoRng + ?Sized>(rng: &mut R) -> Re
         // nothing about the prime finally returned.
         let candidate = random_odd_integer::<S::P, R>(rng, bits, SetBits::TwoMsb)
             .map_err(|_| Error::KeyGeneration)?;
-        if has_small_factor(candidate.as_ref()).to_bool() {
+        if declassify(has_small_factor(candidate.as_ref())) {
             continue;
         }
         let modulus = S::mod_p(candidate);
-        if !fermat::<S>(&modulus, candidate.as_ref()).to_bool() {
+        if !declassify(fermat::<S>(&modulus, candidate.as_ref())) {
             continue;
         }
         let mut passed = Choice::TRUE;
@@ -82,7 +83,7 @@ pub(crate) fn random_prime<S: KeySize, R: CryptoRng + ?Sized>(rng: &mut R) -> Re
             passed &= miller_rabin::<S>(&modulus, candidate.as_ref(), &base);
         }
         // Declassifies only the verdict.
-        if passed.to_bool() {
+        if declassify(passed) {
             return Ok(*candidate.as_ref());
         }
     }
