@@ -1,6 +1,6 @@
 //! Hecate's story end to end with the core alone: a customer encrypts four features, a company
-//! evaluates an integer linear model on the ciphertexts, the customer decrypts the prediction.
-//! Prints how long each step took.
+//! evaluates its linear model on the ciphertexts, the customer decrypts the predicted salary.
+//! Prints how long each step took and how large each message is.
 //!
 //! ```text
 //! cargo run --release --example roundtrip [-- --bits 2048|3072|4096]
@@ -9,75 +9,92 @@
 use core::time::Duration;
 use std::time::Instant;
 
-use hecate::crypto_bigint::{I64, Integer as _};
-use hecate::{KeySize, Paillier2048, Paillier3072, Paillier4096, Plaintext, PrivateKey};
+use hecate::{
+    Answer, KeySize, MAX_MESSAGE_LEN, Model, Paillier2048, Paillier3072, Paillier4096, Plaintext,
+    PrivateKey, Query,
+};
 
-/// The customer's features: age, healthy-eating scale, active-worklife scale, gender.
-const FEATURES: [(&str, u64); 4] = [
-    ("age", 36),
-    ("healthy_eating", 5),
-    ("active_lifestyle", 5),
-    ("gender", 1),
+/// The customer: age, healthy-eating scale, active-worklife scale, gender.
+const NAMES: [&str; 4] = ["age", "healthy_eating", "active_lifestyle", "gender"];
+const CUSTOMER: [f64; 4] = [36.0, 5.0, 5.0, 1.0];
+/// The company's model: ordinary least squares on the original demo's employee data.
+const WEIGHTS: [f64; 4] = [
+    -0.590_837_304_560_336_3,
+    466.419_339_001_650_3,
+    -184.499_716_928_336_8,
+    2.336_641_043_259_744_4,
 ];
-/// The company's model, in whole currency units: salary = 40·age + 150·eating − 20·active + 90·gender + 300.
-const WEIGHTS: [i64; 4] = [40, 150, -20, 90];
-const INTERCEPT: u64 = 300;
+const INTERCEPT: f64 = 993.119_901_616_697_1;
 
 fn timed<T>(label: &str, work: impl FnOnce() -> T) -> (T, Duration) {
     let start = Instant::now();
     let out = work();
     let elapsed = start.elapsed();
-    println!("  {label:<34} {:>9.2} ms", elapsed.as_secs_f64() * 1e3);
+    println!("  {label:<40} {:>9.2} ms", elapsed.as_secs_f64() * 1e3);
     (out, elapsed)
 }
 
 fn run<S: KeySize>() -> Result<(), hecate::Error> {
     let mut rng = rand::rng();
+    let mut buffer = vec![0u8; MAX_MESSAGE_LEN];
     println!("Paillier with a {}-bit modulus", S::BITS);
 
+    println!("company:");
+    let (model, _) = timed("build the model (quantize the weights)", || {
+        Model::from_f64("salary", &NAMES, &WEIGHTS, INTERCEPT, &mut rng)
+    });
+    let (model, quantization) = model?;
+    println!(
+        "    weights kept exactly: {}",
+        quantization.max_absolute_error == 0.0
+    );
+
     println!("customer:");
-    let (key, _) = timed("generate key", || PrivateKey::<S>::generate(&mut rng));
+    let (key, _) = timed("generate a key", || PrivateKey::<S>::generate(&mut rng));
     let key = key?;
     let public = key.public_key();
-    let (query, _) = timed("encrypt 4 features (public key)", || {
-        FEATURES.map(|(_, value)| public.encrypt(&Plaintext::from_u64(value), &mut rng))
+    let (features, _) = timed("encode and encrypt 4 features", || {
+        public.encrypt_features(&CUSTOMER, None, &mut rng)
     });
-    timed("encrypt 4 features (CRT, key holder)", || {
-        FEATURES.map(|(_, value)| key.encrypt(&Plaintext::from_u64(value), &mut rng))
+    let query = Query {
+        key: public.clone(),
+        model: Some(model.id()),
+        names: model.features().iter().cloned().collect(),
+        features: features?,
+    };
+    let query_len = query.to_bytes(&mut buffer)?;
+    println!("    query: {query_len} bytes");
+    let (crt, _) = timed("encrypt 4 integers through the CRT", || {
+        [36, 5, 5, 1].map(|value| key.encrypt(&Plaintext::from_u64(value), &mut rng))
     });
+    for ciphertext in crt {
+        ciphertext?;
+    }
 
     println!("company (sees only ciphertexts):");
-    let (answer, _) = timed(
-        "Enc(b)·Π c_i^w_i, re-randomized",
-        || -> Result<_, hecate::Error> {
-            let mut sum = public.encrypt(&Plaintext::from_u64(INTERCEPT), &mut rng);
-            for (c, weight) in query.iter().zip(WEIGHTS) {
-                sum = public.add(&sum, &public.mul_scalar(c, &I64::from_i64(weight))?);
-            }
-            Ok(public.rerandomize(&sum, &mut rng))
-        },
-    );
-    let answer = answer?;
+    let received = Query::<S>::from_bytes(buffer.get(..query_len).unwrap_or_default())?;
+    model.check_query(&received)?;
+    let (answer, _) = timed("predict: Enc(b)·Π c_i^w_i, re-randomized", || {
+        model.predict(&received.key, &received.features, &mut rng)
+    });
+    let answer = Answer {
+        fingerprint: received.key.fingerprint(),
+        model: model.id(),
+        value: answer?,
+    };
+    let answer_len = answer.to_bytes(&mut buffer)?;
+    println!("    answer: {answer_len} bytes");
 
     println!("customer:");
-    let (prediction, _) = timed("decrypt", || key.decrypt(&answer));
-    let expected: i128 = FEATURES
-        .iter()
-        .zip(WEIGHTS)
-        .map(|((_, x), w)| i128::from(w) * i128::from(*x))
-        .sum::<i128>()
-        + i128::from(INTERCEPT);
-    // The prediction is a small non-negative integer here (signed fixed-point encoding comes with
-    // the model layer): its low limb holds all of it.
-    let limbs = prediction.value().as_limbs();
-    let fits = limbs.iter().skip(1).all(|limb| limb.0 == 0);
-    match limbs.first() {
-        Some(low) if fits => println!(
-            "predicted salary: {} (the plaintext model gives {expected})",
-            low.0
-        ),
-        _ => println!("prediction does not fit in 64 bits (the plaintext model gives {expected})"),
-    }
+    let received = Answer::from_bytes(buffer.get(..answer_len).unwrap_or_default(), public)?;
+    let (salary, _) = timed("decrypt and decode", || {
+        key.decrypt_number(&received.value)?.decode(public)
+    });
+    let expected = model.evaluate(&CUSTOMER)?;
+    println!(
+        "predicted salary: {:.4} (the plaintext model gives {expected:.4})",
+        salary?
+    );
     Ok(())
 }
 

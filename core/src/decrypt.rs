@@ -5,19 +5,19 @@ use zeroize::Zeroizing;
 
 use crate::keys::PrimeFactor;
 use crate::modexp::{PowBy, ReduceWide, Residues, Wide};
-use crate::{Ciphertext, KeySize, Plaintext, PrivateKey};
+use crate::{Ciphertext, KeySize, Plaintext, PrivateKey, Result};
 
 impl<S: KeySize> PrivateKey<S> {
-    /// Decrypts `c`. A ciphertext that is not under this key decrypts to an unrelated plaintext;
-    /// nothing in the computation depends on which.
-    pub fn decrypt(&self, c: &Ciphertext<S>) -> Plaintext<S> {
+    /// Decrypts `c`; refuses a ciphertext of another key.
+    pub fn decrypt(&self, c: &Ciphertext<S>) -> Result<Plaintext<S>> {
+        self.public.check(c)?;
         let m_p = Zeroizing::new(self.p.decrypt(c.value()));
         let m_q = Zeroizing::new(self.q.decrypt(c.value()));
         // m = m_q + q · ((m_p − m_q) · q⁻¹ mod p), which is below q + q(p − 1) = n.
         let mod_p = &self.p.mod_p;
         let d = Zeroizing::new(mod_p.mul(&mod_p.sub(&m_p, &m_q), &self.q_inverse_mod_p));
         let m = S::N::widen(&m_q).wrapping_add(&S::N::product(&self.q.prime, &d));
-        Plaintext::new_unchecked(m)
+        Ok(Plaintext::new_unchecked(m, Some(self.public.fingerprint)))
     }
 }
 

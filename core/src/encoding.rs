@@ -71,6 +71,10 @@ impl<S: KeySize> EncodedNumber<S> {
         &self.plaintext
     }
 
+    pub(crate) fn plaintext_mut(&mut self) -> &mut Plaintext<S> {
+        &mut self.plaintext
+    }
+
     /// The exponent e: the number is `m · 16^e`.
     pub fn exponent(&self) -> i32 {
         self.exponent
@@ -123,6 +127,7 @@ impl<S: KeySize> EncodedNumber<S> {
     /// Fails with [`Error::Overflow`] if that leaves [−max_int, max_int].
     pub fn with_exponent(&self, key: &PublicKey<S>, new_exponent: i32) -> Result<Self> {
         check_exponent(new_exponent)?;
+        self.plaintext.check_key(&key.fingerprint)?;
         if new_exponent > self.exponent {
             return Err(Error::ExponentOutOfRange);
         }
@@ -144,6 +149,7 @@ impl<S: KeySize> EncodedNumber<S> {
     /// [`Error::Overflow`] for a plaintext in the gap, [`Error::OutOfF64Range`] for a value too
     /// large for an `f64`. Constant-time in the mantissa.
     pub fn decode(&self, key: &PublicKey<S>) -> Result<f64> {
+        self.plaintext.check_key(&key.fingerprint)?;
         let (magnitude, negative, valid) = self.signed_magnitude(key);
         // Declassifies only whether the plaintext is a valid encoding.
         if !declassify(valid) {
@@ -160,6 +166,7 @@ impl<S: KeySize> EncodedNumber<S> {
 
     /// The exact value, for callers who need more than an `f64`.
     pub fn decode_exact(&self, key: &PublicKey<S>) -> Result<ExactValue<S>> {
+        self.plaintext.check_key(&key.fingerprint)?;
         let (magnitude, negative, valid) = self.signed_magnitude(key);
         if !declassify(valid) {
             return Err(Error::Overflow);
@@ -214,7 +221,7 @@ pub(crate) fn signed_plaintext<S: KeySize>(
 ) -> Plaintext<S> {
     let nonzero = !magnitude.ct_eq(&S::N::default());
     let value = magnitude.ct_select(&key.n().wrapping_sub(magnitude), negative & nonzero);
-    Plaintext::new_unchecked(value)
+    Plaintext::new_unchecked(value, Some(key.fingerprint))
 }
 
 /// An `f64` as sign, integer significand and binary exponent: |value| = significand · 2^exponent.

@@ -3,30 +3,38 @@
 //! Anyone with the public key computes r^n mod n² directly; the key holder computes it mod p² and
 //! q² and recombines (about three times faster), with the same result for the same r.
 
-use crypto_bigint::{Gcd, One, RandomMod, WrappingAdd};
+use crypto_bigint::{Choice, CtLt, RandomMod, WrappingAdd};
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::keys::PrimeFactor;
 use crate::memcheck::declassify;
 use crate::modexp::{PowBy, ReduceWide, Residues, Wide};
-use crate::{Ciphertext, KeySize, Plaintext, PrivateKey, PublicKey};
+use crate::{Ciphertext, KeySize, Plaintext, PrivateKey, PublicKey, Result};
 
 impl<S: KeySize> PublicKey<S> {
-    /// Encrypts `m` with fresh randomness from `rng`.
-    pub fn encrypt<R: CryptoRng + ?Sized>(&self, m: &Plaintext<S>, rng: &mut R) -> Ciphertext<S> {
+    /// Encrypts `m` with fresh randomness from `rng`; refuses a plaintext of another key.
+    pub fn encrypt<R: CryptoRng + ?Sized>(
+        &self,
+        m: &Plaintext<S>,
+        rng: &mut R,
+    ) -> Result<Ciphertext<S>> {
+        m.check_key(&self.fingerprint)?;
         let r = self.random_nonce(rng);
-        self.encrypt_with_nonce(m, &r)
+        Ok(self.encrypt_with_nonce(m, &r))
     }
 
     /// c · r^n for fresh r: a ciphertext of the same plaintext that cannot be linked to `c`.
+    /// Anything computed from ciphertexts should pass through here before it leaves its maker:
+    /// the homomorphic operations keep the randomness of their inputs (raised to the scalars).
     pub fn rerandomize<R: CryptoRng + ?Sized>(
         &self,
         c: &Ciphertext<S>,
         rng: &mut R,
-    ) -> Ciphertext<S> {
+    ) -> Result<Ciphertext<S>> {
+        self.check(c)?;
         let r = self.random_nonce(rng);
-        self.multiply(c.value(), &self.r_pow_n(&r))
+        Ok(self.multiply(c.value(), &self.r_pow_n(&r)))
     }
 
     /// r uniform in Z*_n.
@@ -37,10 +45,16 @@ impl<S: KeySize> PublicKey<S> {
             let r = Zeroizing::new(S::N::random_mod_vartime(rng, self.n.as_nz_ref()));
             // Declassifies only whether this draw is rejected (r = 0 or r shares a factor with n,
             // probability < 2^-1000); the accepted r is never branched on.
-            if declassify(r.gcd(self.n()).is_one()) {
+            if declassify(self.is_unit(&r)) {
                 return r;
             }
         }
+    }
+
+    /// Whether r is in Z*_n: below n and invertible mod n² (which holds exactly when gcd(r, n) = 1),
+    /// by crypto-bigint's constant-time inversion.
+    pub(crate) fn is_unit(&self, r: &S::N) -> Choice {
+        r.ct_lt(self.n()) & self.n_squared.invert(&S::NSquared::widen(r)).is_some()
     }
 
     pub(crate) fn encrypt_with_nonce(&self, m: &Plaintext<S>, r: &S::N) -> Ciphertext<S> {
@@ -62,6 +76,7 @@ impl<S: KeySize> PublicKey<S> {
     pub(crate) fn multiply(&self, a: &S::NSquared, b: &S::NSquared) -> Ciphertext<S> {
         Ciphertext {
             value: self.n_squared.mul(a, b),
+            key: self.fingerprint,
         }
     }
 }
@@ -69,9 +84,14 @@ impl<S: KeySize> PublicKey<S> {
 impl<S: KeySize> PrivateKey<S> {
     /// Encrypts `m` with fresh randomness, through the CRT. The ciphertext has exactly the
     /// distribution of [`PublicKey::encrypt`]: for the same r both give the same ciphertext.
-    pub fn encrypt<R: CryptoRng + ?Sized>(&self, m: &Plaintext<S>, rng: &mut R) -> Ciphertext<S> {
+    pub fn encrypt<R: CryptoRng + ?Sized>(
+        &self,
+        m: &Plaintext<S>,
+        rng: &mut R,
+    ) -> Result<Ciphertext<S>> {
+        m.check_key(&self.public.fingerprint)?;
         let r = self.public.random_nonce(rng);
-        self.encrypt_with_nonce(m, &r)
+        Ok(self.encrypt_with_nonce(m, &r))
     }
 
     /// [`PublicKey::rerandomize`] through the CRT.
@@ -79,9 +99,10 @@ impl<S: KeySize> PrivateKey<S> {
         &self,
         c: &Ciphertext<S>,
         rng: &mut R,
-    ) -> Ciphertext<S> {
+    ) -> Result<Ciphertext<S>> {
+        self.public.check(c)?;
         let r = self.public.random_nonce(rng);
-        self.public.multiply(c.value(), &self.r_pow_n(&r))
+        Ok(self.public.multiply(c.value(), &self.r_pow_n(&r)))
     }
 
     pub(crate) fn encrypt_with_nonce(&self, m: &Plaintext<S>, r: &S::N) -> Ciphertext<S> {

@@ -29,6 +29,8 @@ pub enum Error {
     ModulusNotCoprimeToTotient,
     /// The prime generator refused the requested prime size.
     KeyGeneration,
+    /// An encryption randomness r is not in Z*_n.
+    InvalidNonce,
     /// A plaintext is not in [0, n).
     PlaintextOutOfRange,
     /// A ciphertext is not in Z*_{n²}: it is 0, not below n², or shares a factor with n.
@@ -110,6 +112,7 @@ impl fmt::Display for Error {
             Self::ModulusMismatch => f.write_str("p·q is not the modulus of the public key"),
             Self::ModulusNotCoprimeToTotient => f.write_str("gcd(n, φ(n)) is not 1"),
             Self::KeyGeneration => f.write_str("prime generation failed for this key size"),
+            Self::InvalidNonce => f.write_str("encryption randomness is not in Z*_n"),
             Self::PlaintextOutOfRange => f.write_str("plaintext is not below the modulus n"),
             Self::InvalidCiphertext => f.write_str("ciphertext is not in Z*_{n²}"),
             Self::Overflow => f.write_str("number overflows the plaintext space of the key"),

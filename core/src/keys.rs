@@ -7,13 +7,14 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::memcheck::declassify;
 use crate::modexp::{Residues, Wide};
-use crate::{Ciphertext, Error, KeySize, Plaintext, Result};
+use crate::{Ciphertext, Error, Fingerprint, KeySize, Plaintext, Result};
 
 /// A Paillier public key: the modulus n (g = n + 1) and the Montgomery parameters of n².
 #[derive(Clone, PartialEq, Eq)]
 pub struct PublicKey<S: KeySize> {
     pub(crate) n: Odd<S::N>,
     pub(crate) n_squared: S::ModNSquared,
+    pub(crate) fingerprint: Fingerprint,
 }
 
 impl<S: KeySize> PublicKey<S> {
@@ -32,15 +33,32 @@ impl<S: KeySize> PublicKey<S> {
         let n_squared = Odd::new(S::NSquared::product(n.as_ref(), n.as_ref()))
             .into_option()
             .ok_or(Error::EvenModulus)?;
-        Ok(Self {
+        let mut key = Self {
             n,
             n_squared: S::mod_n_squared(n_squared),
-        })
+            fingerprint: Fingerprint([0; 32]),
+        };
+        key.fingerprint = key.compute_fingerprint();
+        Ok(key)
     }
 
     /// The modulus n.
     pub fn n(&self) -> &S::N {
         self.n.as_ref()
+    }
+
+    /// SHA-256 of the public key's message: how answers and ciphertexts name their key.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+
+    /// Refuses a ciphertext of another key.
+    pub(crate) fn check(&self, c: &Ciphertext<S>) -> Result<()> {
+        if c.key == self.fingerprint {
+            Ok(())
+        } else {
+            Err(Error::KeyMismatch)
+        }
     }
 
     /// n², the modulus of ciphertexts.
@@ -54,7 +72,7 @@ impl<S: KeySize> PublicKey<S> {
     pub fn plaintext(&self, value: S::N) -> Result<Plaintext<S>> {
         // Declassifies one bit, the validity of the input, as any input check must.
         if declassify(value.ct_lt(self.n.as_ref())) {
-            Ok(Plaintext::new_unchecked(value))
+            Ok(Plaintext::new_unchecked(value, Some(self.fingerprint)))
         } else {
             Err(Error::PlaintextOutOfRange)
         }
@@ -67,7 +85,10 @@ impl<S: KeySize> PublicKey<S> {
         // gcd(c, n²) = 1 exactly when gcd(c, n) = 1, and it also rules out c = 0.
         let below = value < *self.n_squared();
         if below && value.gcd_vartime(self.n_squared()).is_one().to_bool() {
-            Ok(Ciphertext { value })
+            Ok(Ciphertext {
+                value,
+                key: self.fingerprint,
+            })
         } else {
             Err(Error::InvalidCiphertext)
         }

@@ -9,10 +9,10 @@
 //! # let mut rng = rand::rng();
 //! let key = PrivateKey::<Paillier2048>::generate(&mut rng)?;
 //! let public = key.public_key();
-//! let a = public.encrypt(&Plaintext::from_u64(20), &mut rng);
-//! let b = public.encrypt(&Plaintext::from_u64(22), &mut rng);
-//! let sum = public.add(&a, &b);
-//! assert_eq!(key.decrypt(&sum), Plaintext::from_u64(42));
+//! let a = public.encrypt(&Plaintext::from_u64(20), &mut rng)?;
+//! let b = public.encrypt(&Plaintext::from_u64(22), &mut rng)?;
+//! let sum = public.add(&a, &b)?;
+//! assert_eq!(key.decrypt(&sum)?, Plaintext::from_u64(42));
 //! # Ok(())
 //! # }
 //! ```

@@ -57,6 +57,16 @@ pub fn secret_weights(model: &mut crate::Model) {
     secret(&mut model.intercept_exponent);
 }
 
+/// Marks a plaintext's value secret (the key it belongs to is public).
+pub fn secret_plaintext<S: crate::KeySize>(plaintext: &mut crate::Plaintext<S>) {
+    secret(plaintext.value_mut());
+}
+
+/// Marks an encoded number's mantissa secret (its exponent and key are public).
+pub fn secret_number<S: crate::KeySize>(number: &mut crate::EncodedNumber<S>) {
+    secret(number.plaintext_mut().value_mut());
+}
+
 /// Declassifies `value`: from here on it may decide branches (used on outputs, to check them).
 pub fn public<T: ?Sized>(value: &T) {
     request(

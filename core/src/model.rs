@@ -443,16 +443,16 @@ impl ModelCard {
 }
 
 impl<S: KeySize> PublicKey<S> {
-    /// Encrypts an encoded number.
+    /// Encrypts an encoded number (of this key).
     pub fn encrypt_number<R: CryptoRng + ?Sized>(
         &self,
         number: &EncodedNumber<S>,
         rng: &mut R,
-    ) -> EncryptedNumber<S> {
-        EncryptedNumber {
-            ciphertext: self.encrypt(number.plaintext(), rng),
+    ) -> Result<EncryptedNumber<S>> {
+        Ok(EncryptedNumber {
+            ciphertext: self.encrypt(number.plaintext(), rng)?,
             exponent: number.exponent(),
-        }
+        })
     }
 
     /// Encodes and encrypts features for a prediction: each exactly at python-paillier's
@@ -477,7 +477,7 @@ impl<S: KeySize> PublicKey<S> {
             if !declassify(exact.ct_lt(&bound)) {
                 return Err(Error::FeatureTooLarge);
             }
-            out.push(self.encrypt_number(&number, rng))
+            out.push(self.encrypt_number(&number, rng)?)
                 .map_err(|_| Error::TooManyFeatures)?;
         }
         Ok(out)
@@ -487,7 +487,7 @@ impl<S: KeySize> PublicKey<S> {
 impl<S: KeySize> PrivateKey<S> {
     /// Decrypts an encrypted number to its encoding (decode it with [`EncodedNumber::decode`]).
     pub fn decrypt_number(&self, number: &EncryptedNumber<S>) -> Result<EncodedNumber<S>> {
-        EncodedNumber::from_parts(self.decrypt(&number.ciphertext), number.exponent)
+        EncodedNumber::from_parts(self.decrypt(&number.ciphertext)?, number.exponent)
     }
 }
 

@@ -1,4 +1,9 @@
 //! Homomorphic operations: anyone with the public key computes on ciphertexts.
+//!
+//! Results keep the randomness of their inputs (raised to the scalars used), and a ciphertext of
+//! 0 times 0 is exactly 1: re-randomize anything computed before it leaves its maker
+//! ([`PublicKey::rerandomize`]), as [`Model::predict`](crate::Model::predict) does. Every
+//! operation refuses a ciphertext or plaintext of another key.
 
 use crypto_bigint::{CtSelect, Int};
 
@@ -7,25 +12,30 @@ use crate::{Ciphertext, Error, KeySize, Plaintext, PublicKey, Result};
 
 impl<S: KeySize> PublicKey<S> {
     /// Enc(a + b): the product of the ciphertexts.
-    pub fn add(&self, a: &Ciphertext<S>, b: &Ciphertext<S>) -> Ciphertext<S> {
-        self.multiply(a.value(), b.value())
+    pub fn add(&self, a: &Ciphertext<S>, b: &Ciphertext<S>) -> Result<Ciphertext<S>> {
+        self.check(a)?;
+        self.check(b)?;
+        Ok(self.multiply(a.value(), b.value()))
     }
 
     /// Enc(a + m) for a plaintext m: c · g^m.
-    pub fn add_plaintext(&self, c: &Ciphertext<S>, m: &Plaintext<S>) -> Ciphertext<S> {
-        self.multiply(c.value(), &self.g_pow(m))
+    pub fn add_plaintext(&self, c: &Ciphertext<S>, m: &Plaintext<S>) -> Result<Ciphertext<S>> {
+        self.check(c)?;
+        m.check_key(&self.fingerprint)?;
+        Ok(self.multiply(c.value(), &self.g_pow(m)))
     }
 
-    /// Enc(−a): the inverse of the ciphertext. Fails only for a ciphertext that is not in
-    /// Z*_{n²} of this key.
+    /// Enc(−a): the inverse of the ciphertext.
     pub fn neg(&self, c: &Ciphertext<S>) -> Result<Ciphertext<S>> {
         Ok(Ciphertext {
             value: self.invert(c)?,
+            key: self.fingerprint,
         })
     }
 
     /// Enc(a − b).
     pub fn sub(&self, a: &Ciphertext<S>, b: &Ciphertext<S>) -> Result<Ciphertext<S>> {
+        self.check(a)?;
         Ok(self.multiply(a.value(), &self.invert(b)?))
     }
 
@@ -43,10 +53,13 @@ impl<S: KeySize> PublicKey<S> {
         let base = c.value().ct_select(&self.invert(c)?, negative);
         Ok(Ciphertext {
             value: self.n_squared.pow_uint(&base, &magnitude),
+            key: self.fingerprint,
         })
     }
 
+    /// c⁻¹ mod n², for a ciphertext of this key.
     pub(crate) fn invert(&self, c: &Ciphertext<S>) -> Result<S::NSquared> {
+        self.check(c)?;
         // Whether a ciphertext is invertible is public: it is a property of public data.
         self.n_squared
             .invert(c.value())

@@ -5,8 +5,8 @@ use core::fmt;
 use crypto_bigint::{Choice, CtEq};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::KeySize;
 use crate::memcheck::declassify;
+use crate::{Fingerprint, KeySize};
 
 /// A plaintext m in [0, n) for some key of size `S`. Secret: zeroized on drop, redacted in `Debug`,
 /// compared in constant time.
@@ -16,17 +16,27 @@ use crate::memcheck::declassify;
 #[derive(Clone)]
 pub struct Plaintext<S: KeySize> {
     value: S::N,
+    /// The key it was checked against or decrypted with; none for a value below every n.
+    key: Option<Fingerprint>,
 }
 
 impl<S: KeySize> Plaintext<S> {
-    /// A plaintext from a value the caller knows is below n.
-    pub(crate) fn new_unchecked(value: S::N) -> Self {
-        Self { value }
+    /// A plaintext of the key with fingerprint `key`, from a value the caller knows is below its n.
+    pub(crate) fn new_unchecked(value: S::N, key: Option<Fingerprint>) -> Self {
+        Self { value, key }
     }
 
-    /// A small plaintext; every n of a supported size exceeds 2^64.
+    /// A small plaintext, valid for every key: every n of a supported size exceeds 2^64.
     pub fn from_u64(value: u64) -> Self {
-        Self::new_unchecked(S::N::from(value))
+        Self::new_unchecked(S::N::from(value), None)
+    }
+
+    /// Whether this plaintext may be used with the key with fingerprint `key`.
+    pub(crate) fn check_key(&self, key: &Fingerprint) -> crate::Result<()> {
+        match &self.key {
+            Some(own) if own != key => Err(crate::Error::KeyMismatch),
+            _ => Ok(()),
+        }
     }
 
     /// The integer m.
@@ -34,7 +44,11 @@ impl<S: KeySize> Plaintext<S> {
         &self.value
     }
 
-    /// Equality in constant time.
+    pub(crate) fn value_mut(&mut self) -> &mut S::N {
+        &mut self.value
+    }
+
+    /// Equality of the values in constant time (whatever keys they were made for).
     pub fn ct_eq(&self, other: &Self) -> Choice {
         self.value.ct_eq(&other.value)
     }

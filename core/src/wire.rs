@@ -322,7 +322,7 @@ impl<S: KeySize> PublicKey<S> {
     }
 
     /// SHA-256 of the public key message.
-    pub fn fingerprint(&self) -> Fingerprint {
+    pub(crate) fn compute_fingerprint(&self) -> Fingerprint {
         let mut buffer = [0u8; 1024];
         // A public key message is under 600 bytes: the buffer always suffices.
         let len = self.to_bytes(&mut buffer).unwrap_or(0);

@@ -11,6 +11,7 @@
 mod common;
 
 use common::{big, dec, uint};
+use hecate::crypto_bigint::I64;
 use hecate::{
     Error, InsecureTest1024, KeySize, Paillier2048, Paillier3072, Paillier4096, Plaintext,
     PrivateKey, PublicKey,
@@ -51,8 +52,8 @@ fn generated_keys_have_exact_sizes_at_every_size() {
         assert_eq!(&p * &q, n);
         let mut rng = common::rng(seed ^ 1);
         let m = Plaintext::from_u64(seed);
-        let c = key.public_key().encrypt(&m, &mut rng);
-        assert_eq!(key.decrypt(&c), m, "{} bits", S::BITS);
+        let c = key.public_key().encrypt(&m, &mut rng).expect("encrypt");
+        assert_eq!(key.decrypt(&c).expect("decrypt"), m, "{} bits", S::BITS);
     }
     for seed in 0..8 {
         check::<Small>(seed);
@@ -71,8 +72,12 @@ fn valid_primes_make_a_key_in_either_order() {
     assert_ne!(key, swapped, "p and q are kept in the order given");
     let c = key
         .public_key()
-        .encrypt(&Plaintext::from_u64(99), &mut common::rng(5));
-    assert_eq!(swapped.decrypt(&c), Plaintext::from_u64(99));
+        .encrypt(&Plaintext::from_u64(99), &mut common::rng(5))
+        .expect("encrypt");
+    assert_eq!(
+        swapped.decrypt(&c).expect("decrypt"),
+        Plaintext::from_u64(99)
+    );
 }
 
 #[test]
@@ -172,4 +177,68 @@ fn error_messages_say_what_is_wrong() {
         Error::InvalidCiphertext.to_string(),
         "ciphertext is not in Z*_{n²}"
     );
+}
+
+#[test]
+fn values_of_another_key_are_refused() {
+    let mut rng = common::rng(31);
+    let ours = PrivateKey::<Small>::generate(&mut rng).expect("keygen");
+    let theirs = PrivateKey::<Small>::generate(&mut rng).expect("keygen");
+    let (public, other) = (ours.public_key(), theirs.public_key());
+    let c = public
+        .encrypt(&Plaintext::from_u64(7), &mut rng)
+        .expect("encrypts");
+    let foreign = other
+        .encrypt(&Plaintext::from_u64(7), &mut rng)
+        .expect("encrypts");
+    assert_eq!(ours.decrypt(&foreign), Err(Error::KeyMismatch));
+    assert_eq!(public.add(&c, &foreign), Err(Error::KeyMismatch));
+    assert_eq!(public.sub(&c, &foreign), Err(Error::KeyMismatch));
+    assert_eq!(public.neg(&foreign), Err(Error::KeyMismatch));
+    assert_eq!(
+        public.rerandomize(&foreign, &mut rng),
+        Err(Error::KeyMismatch)
+    );
+    assert_eq!(
+        ours.rerandomize(&foreign, &mut rng),
+        Err(Error::KeyMismatch)
+    );
+    assert_eq!(
+        public.mul_scalar(&foreign, &I64::ONE),
+        Err(Error::KeyMismatch)
+    );
+    // A plaintext checked against, or decrypted with, another key is refused too; a small one
+    // made with from_u64 fits every key.
+    let their_plaintext = other
+        .plaintext((*other.n()).wrapping_sub(&1u8.into()))
+        .expect("below n");
+    assert_eq!(
+        public.encrypt(&their_plaintext, &mut rng),
+        Err(Error::KeyMismatch)
+    );
+    assert_eq!(
+        public.add_plaintext(&c, &their_plaintext),
+        Err(Error::KeyMismatch)
+    );
+    let decrypted = theirs.decrypt(&foreign).expect("decrypts");
+    assert_eq!(ours.encrypt(&decrypted, &mut rng), Err(Error::KeyMismatch));
+    assert!(public.add_plaintext(&c, &Plaintext::from_u64(1)).is_ok());
+}
+
+#[test]
+fn raw_encryption_refuses_randomness_outside_the_unit_group() {
+    use hecate::hazmat::{encrypt_crt_with_nonce, encrypt_with_nonce};
+    let (p, q) = primes();
+    let key = key_from(&p, &q).expect("valid");
+    let public = key.public_key();
+    let m = Plaintext::from_u64(5);
+    for r in [BigUint::ZERO, p.clone(), &q * 3u32, &p * &q, &p * &q + 1u32] {
+        let r = uint(&r);
+        assert_eq!(encrypt_with_nonce(public, &m, &r), Err(Error::InvalidNonce));
+        assert_eq!(
+            encrypt_crt_with_nonce(&key, &m, &r),
+            Err(Error::InvalidNonce)
+        );
+    }
+    assert!(encrypt_with_nonce(public, &m, &uint(&BigUint::from(2u32))).is_ok());
 }

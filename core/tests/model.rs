@@ -221,7 +221,9 @@ fn feature_exponents_are_aligned() {
     let mut query = public
         .encrypt_features(&values, None, &mut rng)
         .expect("query");
-    query[2] = public.encrypt_number(&EncodedNumber::from_i64(public, -3), &mut rng);
+    query[2] = public
+        .encrypt_number(&EncodedNumber::from_i64(public, -3), &mut rng)
+        .expect("encrypt number");
     let answer = model.predict(public, &query, &mut rng).expect("answer");
     let value = SMALL
         .decrypt_number(&answer)

@@ -26,10 +26,11 @@ fn plaintext<S: KeySize>(key: &PublicKey<S>, m: &BigUint) -> Plaintext<S> {
 fn encrypt<S: KeySize>(key: &PrivateKey<S>, m: &BigUint, seed: u64) -> Ciphertext<S> {
     key.public_key()
         .encrypt(&plaintext(key.public_key(), m), &mut common::rng(seed))
+        .expect("encrypt")
 }
 
 fn decrypt<S: KeySize>(key: &PrivateKey<S>, c: &Ciphertext<S>) -> BigUint {
-    big(key.decrypt(c).value())
+    big(key.decrypt(c).expect("decrypt").value())
 }
 
 /// k mod n for a signed k.
@@ -70,8 +71,8 @@ macro_rules! properties {
                     prop_assume!(coprime(&r, &n));
                     let public = KEY.public_key();
                     let expected = oracle_encrypt(&n, &m, &r);
-                    let by_public = encrypt_with_nonce(public, &plaintext(public, &m), &uint(&r));
-                    let by_crt = encrypt_crt_with_nonce(&*KEY, &plaintext(public, &m), &uint(&r));
+                    let by_public = encrypt_with_nonce(public, &plaintext(public, &m), &uint(&r)).expect("encrypt with nonce");
+                    let by_crt = encrypt_crt_with_nonce(&*KEY, &plaintext(public, &m), &uint(&r)).expect("encrypt crt with nonce");
                     prop_assert_eq!(big(by_public.value()), expected.clone());
                     prop_assert_eq!(big(by_crt.value()), expected);
                     prop_assert_eq!(decrypt(&*KEY, &by_crt), m);
@@ -92,7 +93,7 @@ macro_rules! properties {
                     let public = KEY.public_key();
                     let by_public = encrypt(&*KEY, &m, seed);
                     // The same random stream draws the same r: both ways compute the same ciphertext.
-                    let by_crt = KEY.encrypt(&plaintext(public, &m), &mut common::rng(seed));
+                    let by_crt = KEY.encrypt(&plaintext(public, &m), &mut common::rng(seed)).expect("encrypt");
                     prop_assert_eq!(by_public, by_crt);
                     prop_assert_ne!(by_public, encrypt(&*KEY, &m, seed ^ 1));
                     prop_assert_eq!(decrypt(&*KEY, &by_public), m);
@@ -104,10 +105,10 @@ macro_rules! properties {
                     let (a, b) = (below(&a, &n), below(&b, &n));
                     let public = KEY.public_key();
                     let (ca, cb) = (encrypt(&*KEY, &a, seed), encrypt(&*KEY, &b, seed ^ 1));
-                    let sum = public.add(&ca, &cb);
+                    let sum = public.add(&ca, &cb).expect("add");
                     prop_assert_eq!(big(sum.value()), big(ca.value()) * big(cb.value()) % (&n * &n));
                     prop_assert_eq!(decrypt(&*KEY, &sum), (&a + &b) % &n);
-                    let plain_sum = public.add_plaintext(&ca, &plaintext(public, &b));
+                    let plain_sum = public.add_plaintext(&ca, &plaintext(public, &b)).expect("add plaintext");
                     prop_assert_eq!(decrypt(&*KEY, &plain_sum), (&a + &b) % &n);
                 }
 
@@ -149,8 +150,8 @@ macro_rules! properties {
                 fn rerandomization(m in bytes(S::BITS), seed in any::<u64>()) {
                     let m = below(&m, &n());
                     let c = encrypt(&*KEY, &m, seed);
-                    let by_public = KEY.public_key().rerandomize(&c, &mut common::rng(seed ^ 2));
-                    let by_crt = KEY.rerandomize(&c, &mut common::rng(seed ^ 3));
+                    let by_public = KEY.public_key().rerandomize(&c, &mut common::rng(seed ^ 2)).expect("rerandomize");
+                    let by_crt = KEY.rerandomize(&c, &mut common::rng(seed ^ 3)).expect("rerandomize");
                     prop_assert_ne!(by_public, c);
                     prop_assert_ne!(by_crt, c);
                     prop_assert_ne!(by_crt, by_public);

@@ -19,7 +19,9 @@ use std::process::ExitCode;
 use hecate::crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
 use hecate::crypto_bigint::{I128, Odd, RandomMod, U2048};
 use hecate::hazmat::{encrypt_crt_with_nonce, encrypt_with_nonce};
-use hecate::memcheck::{declassified, public, secret, secret_weights};
+use hecate::memcheck::{
+    declassified, public, secret, secret_number, secret_plaintext, secret_weights,
+};
 use hecate::{Ciphertext, EncodedNumber, KeySize, Model, Paillier2048, Plaintext, PrivateKey};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -37,10 +39,10 @@ fn check(ok: bool, what: &'static str) -> Result<(), Wrong> {
     if ok { Ok(()) } else { Err(Wrong(what)) }
 }
 
-fn decrypts_to(key: &PrivateKey<S>, c: &Ciphertext<S>, m: &Plaintext<S>) -> bool {
-    let out = key.decrypt(c);
+fn decrypts_to(key: &PrivateKey<S>, c: &Ciphertext<S>, m: &Plaintext<S>) -> Result<bool, Wrong> {
+    let out = key.decrypt(c).map_err(|_| Wrong("decrypt"))?;
     public(&out);
-    out == *m
+    Ok(out == *m)
 }
 
 /// Paillier itself: encryption (public and CRT), decryption, key-holder randomization, scalar
@@ -56,41 +58,44 @@ fn paillier(
         .into_option()
         .ok_or(Wrong("odd n"))?;
     let mut r = <S as KeySize>::N::random_mod_vartime(rng, n.as_nz_ref());
-    let expected = encrypt_with_nonce(&public_key, &m, &r);
+    let expected =
+        encrypt_with_nonce(&public_key, &m, &r).map_err(|_| Wrong("encrypt with nonce"))?;
 
     // The whole private key is secret; its public part (n, n²) is public again.
     secret(key);
     public(key.public_key());
     secret(other);
-    secret(&mut m);
+    secret_plaintext(&mut m);
     secret(&mut r);
 
-    let c = encrypt_with_nonce(&public_key, &m, &r);
+    let c = encrypt_with_nonce(&public_key, &m, &r).map_err(|_| Wrong("encrypt with nonce"))?;
     public(&c);
     check(c == expected, "public-key encryption")?;
-    let c = encrypt_crt_with_nonce(key, &m, &r);
+    let c = encrypt_crt_with_nonce(key, &m, &r).map_err(|_| Wrong("encrypt crt with nonce"))?;
     public(&c);
     check(c == expected, "CRT encryption")?;
 
     let reference = Plaintext::from_u64(M);
-    check(decrypts_to(key, &c, &reference), "decryption")?;
-    let fresh = key.encrypt(&m, rng);
+    check(decrypts_to(key, &c, &reference)?, "decryption")?;
+    let fresh = key.encrypt(&m, rng).map_err(|_| Wrong("encrypt"))?;
     public(&fresh);
     check(
-        fresh != c && decrypts_to(key, &fresh, &reference),
+        fresh != c && decrypts_to(key, &fresh, &reference)?,
         "CRT encryption, fresh r",
     )?;
-    let rerandomized = key.rerandomize(&c, rng);
+    let rerandomized = key.rerandomize(&c, rng).map_err(|_| Wrong("rerandomize"))?;
     public(&rerandomized);
     check(
-        rerandomized != c && decrypts_to(key, &rerandomized, &reference),
+        rerandomized != c && decrypts_to(key, &rerandomized, &reference)?,
         "CRT re-randomization",
     )?;
 
-    let doubled = public_key.add_plaintext(&c, &m);
+    let doubled = public_key
+        .add_plaintext(&c, &m)
+        .map_err(|_| Wrong("add plaintext"))?;
     public(&doubled);
     check(
-        decrypts_to(key, &doubled, &Plaintext::from_u64(2 * M)),
+        decrypts_to(key, &doubled, &Plaintext::from_u64(2 * M))?,
         "adding a plaintext",
     )?;
 
@@ -109,12 +114,14 @@ fn paillier(
         public(&times_negative);
         let product = Plaintext::from_u64(magnitude.unsigned_abs() * M);
         check(
-            decrypts_to(key, &times_positive, &product),
+            decrypts_to(key, &times_positive, &product)?,
             "scalar multiplication",
         )?;
-        let zero = public_key.add(&times_positive, &times_negative);
+        let zero = public_key
+            .add(&times_positive, &times_negative)
+            .map_err(|_| Wrong("add"))?;
         check(
-            decrypts_to(key, &zero, &Plaintext::from_u64(0)),
+            decrypts_to(key, &zero, &Plaintext::from_u64(0))?,
             "negative scalar multiplication",
         )?;
     }
@@ -175,7 +182,7 @@ fn prediction(key: &mut PrivateKey<S>, rng: &mut ChaCha20Rng) -> Result<(), Wron
         let mut number = key
             .decrypt_number(&answer)
             .map_err(|_| Wrong("decrypt number"))?;
-        secret(&mut number);
+        secret_number(&mut number);
         let value = declassified(number.decode(&public_key).map_err(|_| Wrong("decode"))?);
         check(
             (value - expected).abs() <= 1e-9 * expected.abs(),

@@ -27,9 +27,16 @@ fn run() -> bool {
         return false;
     };
     let public = key.public_key();
-    let a = public.encrypt(&Plaintext::from_u64(40), &mut rng);
-    let b = key.encrypt(&Plaintext::from_u64(2), &mut rng);
-    key.decrypt(&public.add(&a, &b)) == Plaintext::from_u64(42)
+    let (Ok(a), Ok(b)) = (
+        public.encrypt(&Plaintext::from_u64(40), &mut rng),
+        key.encrypt(&Plaintext::from_u64(2), &mut rng),
+    ) else {
+        return false;
+    };
+    public
+        .add(&a, &b)
+        .and_then(|sum| key.decrypt(&sum))
+        .is_ok_and(|m| m == Plaintext::from_u64(42))
 }
 
 extern "C" fn start() -> ! {
