@@ -48,11 +48,22 @@ fn run<S: KeySize>() -> Result<(), hecate::Error> {
         "    weights kept exactly: {}",
         quantization.max_absolute_error == 0.0
     );
+    let card = model.card(&[2048, 3072, 4096])?;
+    println!(
+        "    model: {} bytes (secret), card: {} bytes (published)",
+        model.to_bytes(&mut buffer)?,
+        card.to_bytes(&mut buffer)?
+    );
 
     println!("customer:");
     let (key, _) = timed("generate a key", || PrivateKey::<S>::generate(&mut rng));
     let key = key?;
     let public = key.public_key();
+    println!(
+        "    private key: {} bytes, public key: {} bytes",
+        key.to_bytes(&mut buffer)?,
+        public.to_bytes(&mut buffer)?
+    );
     let (features, _) = timed("encode and encrypt 4 features", || {
         public.encrypt_features(&CUSTOMER, None, &mut rng)
     });
