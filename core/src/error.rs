@@ -134,7 +134,8 @@ impl fmt::Display for Error {
             Self::TooLong => f.write_str("message is longer than any Hecate writes"),
             Self::NotHecate => f.write_str("not a Hecate file"),
             Self::WrongKind { expected, found } => {
-                write!(f, "expected a {expected}, found a {found}")
+                let (a, b) = (article(*expected), article(*found));
+                write!(f, "expected {a} {expected}, found {b} {found}")
             }
             Self::UnsupportedVersion(version) => {
                 write!(f, "format version {version} is not supported")
@@ -150,6 +151,11 @@ impl fmt::Display for Error {
             Self::FeatureNamesMismatch => f.write_str("query's feature names are not the model's"),
         }
     }
+}
+
+/// "a" or "an" before the name of a kind of message.
+fn article(kind: Kind) -> &'static str {
+    if kind == Kind::Answer { "an" } else { "a" }
 }
 
 impl core::error::Error for Error {}

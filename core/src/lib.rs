@@ -24,6 +24,7 @@
 #![no_std]
 // Division is not constant-time: the core uses none on secrets, and this keeps it that way.
 #![warn(clippy::integer_division_remainder_used)]
+#![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod ciphertext;
@@ -54,13 +55,15 @@ pub use error::{Error, Result};
 pub use keys::{PrivateKey, PublicKey};
 pub use model::{
     EncryptedNumber, FEATURE_MANTISSA_BITS, MAX_FEATURES, MAX_NAME_LEN, Model, ModelCard, ModelId,
-    Name, Names, Quantization, WEIGHT_PRECISION_BITS,
+    Name, Names, Quantization, WEIGHT_PRECISION_BITS, parse_name,
 };
 pub use plaintext::Plaintext;
 #[cfg(feature = "insecure-test-keys")]
 pub use size::InsecureTest1024;
 pub use size::{Integer, KeySize, Paillier2048, Paillier3072, Paillier4096};
-pub use wire::{Answer, Fingerprint, Kind, MAX_MESSAGE_LEN, Query, VERSION, key_bits};
+pub use wire::{
+    Answer, Fingerprint, Kind, MAX_MESSAGE_LEN, Query, VERSION, answer_addressee, key_bits,
+};
 
 pub use crypto_bigint;
 pub use rand_core;

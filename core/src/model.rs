@@ -40,6 +40,13 @@ pub type Names = Vec<Name, MAX_FEATURES>;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ModelId(pub [u8; 16]);
 
+impl fmt::Display for ModelId {
+    /// Lowercase hex, 32 digits.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
+    }
+}
+
 /// An encrypted fixed-point number: the ciphertext of `m` and the public exponent e of `m · 16^e`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EncryptedNumber<S: KeySize> {
@@ -86,8 +93,8 @@ pub struct ModelCard {
     pub(crate) key_sizes: Vec<u32, 4>,
 }
 
-/// Checks one name.
-pub(crate) fn name(text: &str) -> Result<Name> {
+/// A feature or target name, checked: 1 to [`MAX_NAME_LEN`] bytes, no control characters.
+pub fn parse_name(text: &str) -> Result<Name> {
     if text.is_empty() || text.chars().any(char::is_control) {
         return Err(Error::InvalidName);
     }
@@ -98,7 +105,7 @@ pub(crate) fn name(text: &str) -> Result<Name> {
 pub(crate) fn names<'a>(list: impl IntoIterator<Item = &'a str>) -> Result<Names> {
     let mut out = Names::new();
     for text in list {
-        let checked = name(text)?;
+        let checked = parse_name(text)?;
         if out.contains(&checked) {
             return Err(Error::DuplicateFeature);
         }
@@ -125,7 +132,7 @@ impl Model {
         intercept: f64,
         rng: &mut R,
     ) -> Result<(Self, Quantization)> {
-        let target = name(target)?;
+        let target = parse_name(target)?;
         let features = names(features.iter().copied())?;
         if weights.len() != features.len() {
             return Err(Error::FeatureCountMismatch {
@@ -409,7 +416,7 @@ impl ModelCard {
         }
         Ok(Self {
             id,
-            target: name(target)?,
+            target: parse_name(target)?,
             features: names(features.iter().map(Name::as_str))?,
             weight_exponent,
             key_sizes,

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
-use crate::model::{MAX_FEATURES, ModelCard, ModelId, Name, Names, name, names};
+use crate::model::{MAX_FEATURES, ModelCard, ModelId, Name, Names, names, parse_name};
 use crate::size::{Integer, is_supported};
 use crate::{Ciphertext, EncryptedNumber, Error, KeySize, Model, PrivateKey, PublicKey, Result};
 
@@ -436,7 +436,7 @@ impl Model {
         weights.zeroize();
         Ok(Self {
             id: ModelId(id),
-            target: name(target)?,
+            target: parse_name(target)?,
             features,
             weights: decoded,
             weight_exponent,
@@ -540,6 +540,13 @@ impl<S: KeySize> Query<S> {
             features,
         })
     }
+}
+
+/// The key fingerprint and model an answer message names (public), without checking its
+/// ciphertext, which needs the key.
+pub fn answer_addressee(message: &[u8]) -> Result<(Fingerprint, ModelId)> {
+    let answer = body::<AnswerBody<&[u8]>>(open(message, Kind::Answer)?)?;
+    Ok((answer.fingerprint, ModelId(answer.model)))
 }
 
 /// An answer: the encrypted prediction, for the key and model it names.

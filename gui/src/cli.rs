@@ -1,0 +1,293 @@
+//! The `hecate` command line: argument parsing and printing; the work is in `workflows`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use hecate::{Model, ModelCard};
+use hecate_gui::files::{self, Access};
+use hecate_gui::workflows::{decrypt, encrypt, inspect, keygen, predict, train};
+use rayon::prelude::*;
+
+/// Private prediction with Paillier encryption: a customer encrypts, a company predicts on
+/// ciphertexts, only the customer decrypts.
+#[derive(Debug, Parser)]
+#[command(name = "hecate", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a customer key: the private key file (mode 0600) and, beside it, the public key (.pub).
+    Keygen {
+        /// Bits of the modulus n: 2048, 3072 or 4096.
+        #[arg(long, default_value_t = 3072)]
+        bits: u32,
+        /// The private key file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Encrypt feature values under a customer key into a query.
+    Encrypt {
+        /// The customer's key file (private or public).
+        #[arg(long)]
+        key: PathBuf,
+        /// The feature values, comma-separated, in the model's order (e.g. 36,5,5,1 or -2.5,3).
+        #[arg(
+            long,
+            value_delimiter = ',',
+            allow_hyphen_values = true,
+            required = true
+        )]
+        values: Vec<f64>,
+        /// The company's model card: the values are checked against its features.
+        #[arg(long)]
+        card: Option<PathBuf>,
+        /// The feature names, comma-separated, checked against the card's.
+        #[arg(long, value_delimiter = ',')]
+        names: Option<Vec<String>>,
+        /// The query file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Train a linear model on a CSV (company only): writes the secret model and its public card.
+    Train {
+        /// The CSV, with a header row.
+        #[arg(long)]
+        csv: PathBuf,
+        /// The column to predict.
+        #[arg(long)]
+        target: String,
+        /// The columns to predict it from, comma-separated (default: every other column).
+        #[arg(long, value_delimiter = ',')]
+        features: Option<Vec<String>>,
+        /// Hold out this share of the rows (e.g. 0.2) and report the fit on them too.
+        #[arg(long)]
+        holdout: Option<f64>,
+        /// Seed of the hold-out split.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Key sizes the card accepts, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "2048,3072,4096")]
+        key_sizes: Vec<u32>,
+        /// The model file to write (mode 0600); the card is written beside it (.card).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Answer queries with a model (company only).
+    Predict {
+        /// The model file.
+        #[arg(long)]
+        model: PathBuf,
+        /// A query file or a directory of them (*.hq); repeat for more. Several are answered in
+        /// parallel.
+        #[arg(long, required = true)]
+        query: Vec<PathBuf>,
+        /// The answer file for one query, or a directory for several (answers named after queries).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Decrypt an answer with the customer's private key and print the prediction.
+    Decrypt {
+        /// The customer's private key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// The answer file.
+        #[arg(long)]
+        answer: PathBuf,
+        /// Print one JSON object instead of the value.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show what a Hecate file is (never a secret).
+    Inspect {
+        /// The file.
+        file: PathBuf,
+    },
+}
+
+/// Runs a parsed command line.
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Keygen { bits, out } => run_keygen(bits, &out),
+        Command::Encrypt {
+            key,
+            values,
+            card,
+            names,
+            out,
+        } => {
+            let card = card.as_deref().map(read_card).transpose()?;
+            let key_file = files::read(&key)?;
+            let query = encrypt::encrypt(&key_file, &values, card.as_ref(), names.as_deref())
+                .with_context(|| key.display().to_string())?;
+            files::write(&out, &query, Access::Public)?;
+            println!("wrote {} ({} features)", out.display(), values.len());
+            Ok(())
+        }
+        Command::Train {
+            csv,
+            target,
+            features,
+            holdout,
+            seed,
+            key_sizes,
+            out,
+        } => {
+            let options = train::Options {
+                target,
+                features,
+                holdout,
+                seed,
+            };
+            run_train(&csv, &options, &key_sizes, &out)
+        }
+        Command::Predict { model, query, out } => run_predict(&model, &query, &out),
+        Command::Decrypt { key, answer, json } => {
+            let result = decrypt::decrypt(&files::read(&key)?, &files::read(&answer)?)
+                .with_context(|| answer.display().to_string())?;
+            if json {
+                let line = serde_json::json!({
+                    "value": result.value,
+                    "model": result.model.to_string(),
+                    "key": result.fingerprint.to_string(),
+                });
+                println!("{line}");
+            } else {
+                println!("{}", result.value);
+            }
+            Ok(())
+        }
+        Command::Inspect { file } => {
+            let lines = inspect::inspect(&files::read(&file)?)
+                .with_context(|| file.display().to_string())?;
+            for (field, value) in lines {
+                println!("{field:<16} {value}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn read_card(path: &Path) -> Result<ModelCard> {
+    ModelCard::from_bytes(&files::read(path)?).with_context(|| path.display().to_string())
+}
+
+fn run_keygen(bits: u32, out: &Path) -> Result<()> {
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message(format!("searching for two {}-bit primes", bits / 2));
+    spinner.enable_steady_tick(Duration::from_millis(80));
+    let pair = keygen::generate(bits);
+    spinner.finish_and_clear();
+    let pair = pair?;
+    let public = out.with_extension("pub");
+    files::write(out, &pair.private, Access::Private)?;
+    files::write(&public, &pair.public, Access::Public)?;
+    println!(
+        "wrote {} (private, keep it) and {} (public)",
+        out.display(),
+        public.display()
+    );
+    println!("fingerprint {:.16}", pair.fingerprint);
+    Ok(())
+}
+
+fn run_train(csv: &Path, options: &train::Options, key_sizes: &[u32], out: &Path) -> Result<()> {
+    let trained =
+        train::train(&files::read(csv)?, options).with_context(|| csv.display().to_string())?;
+    println!("{} = {:+.6}", options.target, trained.intercept);
+    for (name, weight) in trained.features.iter().zip(&trained.weights) {
+        println!("    {weight:+.6} · {name}");
+    }
+    let fit = trained.training;
+    println!(
+        "training: R² {:.4}, RMSE {:.4} ({} rows)",
+        fit.r2, fit.rmse, fit.rows
+    );
+    if let Some(fit) = trained.holdout {
+        println!(
+            "hold-out: R² {:.4}, RMSE {:.4} ({} rows)",
+            fit.r2, fit.rmse, fit.rows
+        );
+    }
+    if trained.quantization.max_absolute_error > 0.0 {
+        println!(
+            "quantization error of the weights: at most {:e}",
+            trained.quantization.max_absolute_error
+        );
+    }
+    let card = trained.model.card(key_sizes)?;
+    let card_path = out.with_extension("card");
+    files::write(
+        out,
+        &hecate_gui::workflows::encode(|buffer| trained.model.to_bytes(buffer))?,
+        Access::Private,
+    )?;
+    files::write(
+        &card_path,
+        &hecate_gui::workflows::encode(|buffer| card.to_bytes(buffer))?,
+        Access::Public,
+    )?;
+    println!(
+        "wrote {} (secret) and {} (publish it)",
+        out.display(),
+        card_path.display()
+    );
+    Ok(())
+}
+
+fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path) -> Result<()> {
+    let model = Model::from_bytes(&files::read(model_path)?)
+        .with_context(|| model_path.display().to_string())?;
+    let mut paths = Vec::new();
+    for query in queries {
+        if query.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(query)
+                .with_context(|| format!("{}: cannot list", query.display()))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|path| path.extension().is_some_and(|e| e == "hq"))
+                .collect();
+            found.sort();
+            paths.extend(found);
+        } else {
+            paths.push(query.clone());
+        }
+    }
+    if paths.is_empty() {
+        bail!("no query files (*.hq) found");
+    }
+    let single = paths.len() == 1 && !out.is_dir();
+    let results: Vec<Result<PathBuf>> = paths
+        .par_iter()
+        .map(|query| {
+            let answer = predict::predict(&model, &files::read(query)?)
+                .with_context(|| query.display().to_string())?;
+            let target = if single {
+                out.to_path_buf()
+            } else {
+                out.join(query.file_stem().unwrap_or_default())
+                    .with_extension("ha")
+            };
+            files::write(&target, &answer, Access::Public)?;
+            Ok(target)
+        })
+        .collect();
+    let mut failed = 0;
+    for result in results {
+        match result {
+            Ok(target) => println!("wrote {}", target.display()),
+            Err(error) => {
+                eprintln!("hecate: {error:#}");
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} of {} queries failed", paths.len());
+    }
+    Ok(())
+}

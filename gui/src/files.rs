@@ -1,0 +1,84 @@
+//! Reading and writing Hecate's files: bounded reads, atomic writes, private files mode 0600.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+/// No Hecate file (and no CSV the company trains on) is larger than this.
+pub const MAX_FILE_LEN: u64 = 64 * 1024 * 1024;
+
+/// Reads a whole file, refusing a missing, empty or oversized one.
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    let file = fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_LEN + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    if bytes.is_empty() {
+        bail!("{}: the file is empty", path.display());
+    }
+    if bytes.len() as u64 > MAX_FILE_LEN {
+        bail!(
+            "{}: the file is larger than {MAX_FILE_LEN} bytes",
+            path.display()
+        );
+    }
+    Ok(bytes)
+}
+
+/// Who may read a file Hecate writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone the directory allows (public keys, cards, queries, answers).
+    Public,
+    /// The owner only, mode 0600 (private keys, models).
+    Private,
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, then a rename,
+/// so that a failure never leaves a partial file behind.
+pub fn write(path: &Path, bytes: &[u8], access: Access) -> Result<()> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(".hecate-")
+        .tempfile_in(&directory)
+        .with_context(|| {
+            format!(
+                "{}: cannot create a file in {}",
+                path.display(),
+                directory.display()
+            )
+        })?;
+    // The temporary file starts as 0600; a public file is opened to everyone the directory allows.
+    set_mode(
+        file.as_file(),
+        if access == Access::Private {
+            0o600
+        } else {
+            0o644
+        },
+    )?;
+    file.write_all(bytes)
+        .and_then(|()| file.as_file().sync_all())
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    file.persist(path)
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_mode(file: &fs::File, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(mode))
+        .context("cannot set the file's permissions")
+}
+
+#[cfg(not(unix))]
+fn set_mode(_file: &fs::File, _mode: u32) -> Result<()> {
+    Ok(())
+}

@@ -1,0 +1,39 @@
+//! The customer's last step: the answer decrypted and decoded.
+
+use anyhow::Result;
+use hecate::{Answer, Fingerprint, KeySize, ModelId, PrivateKey, key_bits};
+
+use crate::with_key_size;
+
+/// A decrypted prediction.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Decrypted {
+    /// The predicted value.
+    pub value: f64,
+    /// The model that answered.
+    pub model: ModelId,
+    /// The key it was for.
+    pub fingerprint: Fingerprint,
+}
+
+/// Decrypts the answer in `answer_file` with the private key in `key_file`; refuses an answer
+/// for another key.
+pub fn decrypt(key_file: &[u8], answer_file: &[u8]) -> Result<Decrypted> {
+    with_key_size!(key_bits(key_file)?, |S| decrypt_sized::<S>(
+        key_file,
+        answer_file
+    ))
+}
+
+fn decrypt_sized<S: KeySize>(key_file: &[u8], answer_file: &[u8]) -> Result<Decrypted> {
+    let key = PrivateKey::<S>::from_bytes(key_file)?;
+    let answer = Answer::from_bytes(answer_file, key.public_key())?;
+    let value = key
+        .decrypt_number(&answer.value)?
+        .decode(key.public_key())?;
+    Ok(Decrypted {
+        value,
+        model: answer.model,
+        fingerprint: answer.fingerprint,
+    })
+}

@@ -1,0 +1,95 @@
+//! The customer's query: feature values encoded and encrypted under their key.
+
+use anyhow::{Context, Result, bail};
+use hecate::{
+    KeySize, Kind, ModelCard, Name, Names, PrivateKey, PublicKey, Query, key_bits, parse_name,
+};
+use zeroize::Zeroizing;
+
+use super::{encode, os_rng};
+use crate::with_key_size;
+
+/// The public key in a key file, whether the file holds the private key or the public one.
+pub fn public_key<S: KeySize>(key_file: &[u8]) -> Result<PublicKey<S>> {
+    Ok(match Kind::of(key_file)? {
+        Kind::PrivateKey => PrivateKey::<S>::from_bytes(key_file)?.public_key().clone(),
+        _ => PublicKey::<S>::from_bytes(key_file)?,
+    })
+}
+
+/// Encrypts `values` under the key in `key_file` into a query message. With a `card`, the values
+/// must match its features (count, and names when `names` are given) and the key its sizes; the
+/// query then names the card's model and features.
+pub fn encrypt(
+    key_file: &[u8],
+    values: &[f64],
+    card: Option<&ModelCard>,
+    names: Option<&[String]>,
+) -> Result<Zeroizing<Vec<u8>>> {
+    with_key_size!(key_bits(key_file)?, |S| encrypt_sized::<S>(
+        key_file, values, card, names
+    ))
+}
+
+fn encrypt_sized<S: KeySize>(
+    key_file: &[u8],
+    values: &[f64],
+    card: Option<&ModelCard>,
+    names: Option<&[String]>,
+) -> Result<Zeroizing<Vec<u8>>> {
+    let key = public_key::<S>(key_file)?;
+    let names: Names = match (card, names) {
+        (Some(card), given) => {
+            check_card(card, S::BITS, values.len(), given)?;
+            card.features().iter().cloned().collect()
+        }
+        (None, Some(given)) => {
+            if given.len() != values.len() {
+                bail!("{} names for {} values", given.len(), values.len());
+            }
+            given
+                .iter()
+                .map(|name| parse_name(name).with_context(|| format!("feature name {name:?}")))
+                .collect::<Result<_>>()?
+        }
+        (None, None) => Names::new(),
+    };
+    let features = key.encrypt_features(values, None, &mut os_rng())?;
+    let query = Query {
+        key,
+        model: card.map(ModelCard::id),
+        names,
+        features,
+    };
+    encode(|out| query.to_bytes(out))
+}
+
+fn check_card(card: &ModelCard, bits: u32, count: usize, names: Option<&[String]>) -> Result<()> {
+    let expected: Vec<&str> = card.features().iter().map(Name::as_str).collect();
+    if !card.key_sizes().contains(&bits) {
+        bail!(
+            "the model accepts keys of {:?} bits, this key has {bits}",
+            card.key_sizes()
+        );
+    }
+    if count != expected.len() {
+        bail!(
+            "{count} values given, the model expects {}: {}",
+            expected.len(),
+            expected.join(",")
+        );
+    }
+    if let Some(names) = names
+        && names
+            .iter()
+            .map(String::as_str)
+            .ne(expected.iter().copied())
+    {
+        bail!(
+            "the names {} are not the model's features {}",
+            names.join(","),
+            expected.join(",")
+        );
+    }
+    Ok(())
+}

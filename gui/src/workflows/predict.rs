@@ -1,0 +1,27 @@
+//! The company's side: a query in, an answer out.
+
+use anyhow::Result;
+use hecate::{Answer, KeySize, Model, Query, key_bits};
+use zeroize::Zeroizing;
+
+use super::{encode, os_rng};
+use crate::with_key_size;
+
+/// Checks that the query in `query_file` fits `model` and answers it (re-randomized).
+pub fn predict(model: &Model, query_file: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    with_key_size!(key_bits(query_file)?, |S| predict_sized::<S>(
+        model, query_file
+    ))
+}
+
+fn predict_sized<S: KeySize>(model: &Model, query_file: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let query = Query::<S>::from_bytes(query_file)?;
+    model.check_query(&query)?;
+    let value = model.predict(&query.key, &query.features, &mut os_rng())?;
+    let answer = Answer {
+        fingerprint: query.key.fingerprint(),
+        model: model.id(),
+        value,
+    };
+    encode(|out| answer.to_bytes(out))
+}

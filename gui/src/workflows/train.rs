@@ -1,0 +1,241 @@
+//! Training a linear model on a CSV: ordinary least squares with an intercept, by nalgebra's SVD
+//! (numerically stable, and its singular values tell a singular design).
+
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "row counts are far below 2^52 and shares of them are non-negative"
+)]
+
+use anyhow::{Context, Result, bail};
+use hecate::{Model, Quantization};
+use nalgebra::{DMatrix, DVector};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use super::os_rng;
+
+/// A singular value this small relative to the largest means the columns are dependent.
+const RANK_TOLERANCE: f64 = 1e-10;
+
+/// What to train.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// The column to predict.
+    pub target: String,
+    /// The columns to predict it from; all the others when `None`.
+    pub features: Option<Vec<String>>,
+    /// The share of rows held out to measure the model on data it has not seen.
+    pub holdout: Option<f64>,
+    /// Seeds the hold-out split, so that it can be reproduced.
+    pub seed: u64,
+}
+
+/// How well a model fits some rows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fit {
+    /// Coefficient of determination.
+    pub r2: f64,
+    /// Root mean squared error, in the target's unit.
+    pub rmse: f64,
+    /// Rows measured.
+    pub rows: usize,
+}
+
+/// A trained model and its report.
+#[derive(Debug)]
+pub struct Trained {
+    /// The model, quantized for encrypted prediction.
+    pub model: Model,
+    /// What quantizing the coefficients cost.
+    pub quantization: Quantization,
+    /// Feature names, in order.
+    pub features: Vec<String>,
+    /// The fitted coefficients, in feature order.
+    pub weights: Vec<f64>,
+    /// The fitted intercept.
+    pub intercept: f64,
+    /// The fit on the training rows.
+    pub training: Fit,
+    /// The fit on the held-out rows.
+    pub holdout: Option<Fit>,
+}
+
+/// Reads the table, fits, and builds the model.
+pub fn train(csv: &[u8], options: &Options) -> Result<Trained> {
+    let table = Table::read(csv, options)?;
+    let mut rows: Vec<usize> = (0..table.targets.len()).collect();
+    let held = match options.holdout {
+        None => 0,
+        Some(share) if (0.0..1.0).contains(&share) => {
+            rows.shuffle(&mut StdRng::seed_from_u64(options.seed));
+            // The share of a row count: small, positive, so the conversions are exact.
+            (share * rows.len() as f64).round() as usize
+        }
+        Some(share) => bail!("--holdout must be a share in [0, 1), not {share}"),
+    };
+    let (test, fit_rows) = rows.split_at(held);
+    let d = table.features.len();
+    if fit_rows.len() < d + 2 {
+        bail!(
+            "too few rows: {} to fit {d} features and an intercept need at least {}",
+            fit_rows.len(),
+            d + 2
+        );
+    }
+    let (weights, intercept) = least_squares(&table, fit_rows)?;
+    let training = table.fit(fit_rows, &weights, intercept);
+    let holdout = (!test.is_empty()).then(|| table.fit(test, &weights, intercept));
+    let names: Vec<&str> = table.features.iter().map(String::as_str).collect();
+    let (model, quantization) =
+        Model::from_f64(&options.target, &names, &weights, intercept, &mut os_rng())
+            .context("the model cannot be built")?;
+    Ok(Trained {
+        model,
+        quantization,
+        features: table.features,
+        weights,
+        intercept,
+        training,
+        holdout,
+    })
+}
+
+/// The numeric columns of a CSV.
+struct Table {
+    features: Vec<String>,
+    /// Row-major feature values.
+    values: Vec<f64>,
+    targets: Vec<f64>,
+}
+
+impl Table {
+    fn read(csv: &[u8], options: &Options) -> Result<Self> {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(csv);
+        let header: Vec<String> = reader
+            .headers()
+            .context("the CSV has no header row")?
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let column = |name: &str| {
+            header.iter().position(|h| h == name).with_context(|| {
+                format!("no column {name:?}; the columns are {}", header.join(", "))
+            })
+        };
+        let target = column(&options.target)?;
+        let features: Vec<String> = match &options.features {
+            Some(names) => names.clone(),
+            None => header
+                .iter()
+                .filter(|h| **h != options.target)
+                .cloned()
+                .collect(),
+        };
+        if features.is_empty() {
+            bail!("no feature columns besides the target {:?}", options.target);
+        }
+        let columns = features
+            .iter()
+            .map(|name| column(name))
+            .collect::<Result<Vec<_>>>()?;
+        let mut values = Vec::new();
+        let mut targets = Vec::new();
+        for (index, record) in reader.records().enumerate() {
+            // Row 1 is the header.
+            let row = index + 2;
+            let record = record.with_context(|| format!("row {row} cannot be read"))?;
+            let cell = |column: usize| -> Result<f64> {
+                let text = record.get(column).unwrap_or("");
+                let value: f64 = text.parse().map_err(|_| {
+                    anyhow::anyhow!(
+                        "row {row}, column {:?}: {text:?} is not a number",
+                        header.get(column).map_or("", String::as_str)
+                    )
+                })?;
+                if value.is_finite() {
+                    Ok(value)
+                } else {
+                    bail!(
+                        "row {row}, column {:?}: {text:?} is not a finite number",
+                        header.get(column).map_or("", String::as_str)
+                    )
+                }
+            };
+            for &column in &columns {
+                values.push(cell(column)?);
+            }
+            targets.push(cell(target)?);
+        }
+        Ok(Self {
+            features,
+            values,
+            targets,
+        })
+    }
+
+    fn row(&self, index: usize) -> &[f64] {
+        let d = self.features.len();
+        self.values
+            .get(index * d..(index + 1) * d)
+            .unwrap_or_default()
+    }
+
+    fn target(&self, index: usize) -> f64 {
+        self.targets.get(index).copied().unwrap_or(f64::NAN)
+    }
+
+    fn fit(&self, rows: &[usize], weights: &[f64], intercept: f64) -> Fit {
+        let n = rows.len() as f64;
+        let mean = rows.iter().map(|&i| self.target(i)).sum::<f64>() / n;
+        let (mut residual, mut total) = (0.0, 0.0);
+        for &i in rows {
+            let predicted = intercept
+                + self
+                    .row(i)
+                    .iter()
+                    .zip(weights)
+                    .map(|(x, w)| x * w)
+                    .sum::<f64>();
+            residual += (self.target(i) - predicted).powi(2);
+            total += (self.target(i) - mean).powi(2);
+        }
+        Fit {
+            r2: 1.0 - residual / total,
+            rmse: (residual / n).sqrt(),
+            rows: rows.len(),
+        }
+    }
+}
+
+/// Ordinary least squares on `rows` with an intercept, by SVD.
+fn least_squares(table: &Table, rows: &[usize]) -> Result<(Vec<f64>, f64)> {
+    let d = table.features.len();
+    let design = DMatrix::from_fn(rows.len(), d + 1, |r, c| {
+        let row = rows.get(r).copied().unwrap_or(0);
+        if c < d {
+            table.row(row).get(c).copied().unwrap_or(0.0)
+        } else {
+            1.0
+        }
+    });
+    let targets = DVector::from_iterator(rows.len(), rows.iter().map(|&i| table.target(i)));
+    let svd = design.svd(true, true);
+    let largest = svd.singular_values.max();
+    if svd.singular_values.min() <= RANK_TOLERANCE * largest {
+        bail!(
+            "the design is singular: some of the features {} are constant or linear combinations of others",
+            table.features.join(", ")
+        );
+    }
+    let solution = svd
+        .solve(&targets, RANK_TOLERANCE * largest)
+        .map_err(|message| anyhow::anyhow!("least squares failed: {message}"))?;
+    let coefficients: Vec<f64> = solution.iter().copied().collect();
+    let (weights, intercept) = coefficients.split_at(d);
+    Ok((weights.to_vec(), intercept.first().copied().unwrap_or(0.0)))
+}

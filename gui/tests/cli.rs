@@ -1,0 +1,501 @@
+//! The `hecate` command line end to end: the README's walkthrough, and bad inputs, each a clear
+//! one-line error with exit code 1 (2 for usage), never a panic, never a partial output file.
+
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests panic to fail"
+)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/employees.csv");
+
+fn hecate(dir: &Path) -> Command {
+    let mut command = Command::cargo_bin("hecate").expect("the hecate binary");
+    command.current_dir(dir);
+    command
+}
+
+/// Runs a command that must succeed; returns its stdout.
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let output = hecate(dir).args(args).output().expect("runs");
+    assert!(
+        output.status.success(),
+        "hecate {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+/// Runs a command that must fail with exit code 1 and one line on stderr containing `message`.
+fn fails(dir: &Path, args: &[&str], message: &str) {
+    let assert = hecate(dir).args(args).assert().code(1);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).expect("UTF-8");
+    assert!(stderr.starts_with("hecate: "), "{stderr}");
+    assert!(
+        stderr.contains(message),
+        "expected {message:?} in {stderr:?}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+/// A directory with a 2048-bit customer key, a model trained on the sample, and a query.
+fn setup() -> TempDir {
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path();
+    ok(path, &["keygen", "--bits", "2048", "--out", "customer.key"]);
+    ok(
+        path,
+        &[
+            "train", "--csv", SAMPLE, "--target", "salary", "--out", "model.hm",
+        ],
+    );
+    ok(
+        path,
+        &[
+            "encrypt",
+            "--key",
+            "customer.key",
+            "--card",
+            "model.card",
+            "--values",
+            "36,5,5,1",
+            "--out",
+            "query.hq",
+        ],
+    );
+    dir
+}
+
+fn file(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
+
+#[test]
+fn the_walkthrough() {
+    let dir = setup();
+    let path = dir.path();
+    ok(
+        path,
+        &[
+            "predict",
+            "--model",
+            "model.hm",
+            "--query",
+            "query.hq",
+            "--out",
+            "answer.ha",
+        ],
+    );
+    let printed = ok(
+        path,
+        &["decrypt", "--key", "customer.key", "--answer", "answer.ha"],
+    );
+    let value: f64 = printed.trim().parse().expect("a number");
+
+    // The same prediction in the clear, from the coefficients `train` printed.
+    let report = ok(
+        path,
+        &[
+            "train", "--csv", SAMPLE, "--target", "salary", "--out", "again.hm",
+        ],
+    );
+    let mut lines = report.lines();
+    let intercept: f64 = lines
+        .next()
+        .expect("intercept")
+        .split('=')
+        .nth(1)
+        .expect("=")
+        .trim()
+        .parse()
+        .expect("number");
+    let weights: Vec<f64> = lines
+        .take(4)
+        .map(|line| {
+            line.trim()
+                .split(' ')
+                .next()
+                .expect("weight")
+                .parse()
+                .expect("number")
+        })
+        .collect();
+    let expected = intercept + weights[0] * 36.0 + weights[1] * 5.0 + weights[2] * 5.0 + weights[3];
+    assert!((value - expected).abs() < 1e-3, "{value} vs {expected}");
+
+    let json = ok(
+        path,
+        &[
+            "decrypt",
+            "--key",
+            "customer.key",
+            "--answer",
+            "answer.ha",
+            "--json",
+        ],
+    );
+    let parsed: serde_json::Value = serde_json::from_str(json.trim()).expect("one JSON object");
+    assert_eq!(parsed["value"].as_f64(), Some(value));
+
+    // Private files are the owner's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for (name, mode) in [
+            ("customer.key", 0o600),
+            ("model.hm", 0o600),
+            ("customer.pub", 0o644),
+            ("model.card", 0o644),
+        ] {
+            let actual = fs::metadata(file(path, name))
+                .expect("exists")
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(actual, mode, "{name}");
+        }
+    }
+
+    // inspect shows what a file is, never a secret.
+    let shown = ok(path, &["inspect", "customer.key"]);
+    assert!(
+        shown.contains("private key") && shown.contains("2048 bits"),
+        "{shown}"
+    );
+    let shown = ok(path, &["inspect", "model.hm"]);
+    assert!(
+        shown.contains("age, healthy_eating, active_lifestyle, gender"),
+        "{shown}"
+    );
+    for weight in &weights {
+        assert!(
+            !shown.contains(&format!("{weight:.3}")),
+            "inspect shows a weight: {shown}"
+        );
+    }
+}
+
+#[test]
+fn two_predictions_of_one_query_differ() {
+    let dir = setup();
+    let path = dir.path();
+    ok(
+        path,
+        &[
+            "predict", "--model", "model.hm", "--query", "query.hq", "--out", "first.ha",
+        ],
+    );
+    ok(
+        path,
+        &[
+            "predict",
+            "--model",
+            "model.hm",
+            "--query",
+            "query.hq",
+            "--out",
+            "second.ha",
+        ],
+    );
+    let (first, second) = (
+        fs::read(file(path, "first.ha")).expect("read"),
+        fs::read(file(path, "second.ha")).expect("read"),
+    );
+    assert_ne!(first, second, "answers are re-randomized");
+    let a = ok(
+        path,
+        &["decrypt", "--key", "customer.key", "--answer", "first.ha"],
+    );
+    let b = ok(
+        path,
+        &["decrypt", "--key", "customer.key", "--answer", "second.ha"],
+    );
+    assert_eq!(a, b);
+}
+
+#[test]
+fn many_queries_at_once() {
+    let dir = setup();
+    let path = dir.path();
+    fs::create_dir(file(path, "queries")).expect("mkdir");
+    fs::create_dir(file(path, "answers")).expect("mkdir");
+    for (i, values) in ["36,5,5,1", "-2.5,3,0,1", "61,8,1,0"].iter().enumerate() {
+        let out = format!("queries/q{i}.hq");
+        ok(
+            path,
+            &[
+                "encrypt",
+                "--key",
+                "customer.pub",
+                "--card",
+                "model.card",
+                "--values",
+                values,
+                "--out",
+                &out,
+            ],
+        );
+    }
+    let printed = ok(
+        path,
+        &[
+            "predict", "--model", "model.hm", "--query", "queries", "--out", "answers",
+        ],
+    );
+    assert_eq!(printed.lines().count(), 3, "{printed}");
+    for i in 0..3 {
+        let answer = format!("answers/q{i}.ha");
+        ok(
+            path,
+            &["decrypt", "--key", "customer.key", "--answer", &answer],
+        );
+    }
+}
+
+#[test]
+fn bad_files_are_clear_errors() {
+    let dir = setup();
+    let path = dir.path();
+    ok(
+        path,
+        &[
+            "predict",
+            "--model",
+            "model.hm",
+            "--query",
+            "query.hq",
+            "--out",
+            "answer.ha",
+        ],
+    );
+    fails(
+        path,
+        &["decrypt", "--key", "missing.key", "--answer", "answer.ha"],
+        "missing.key: cannot open",
+    );
+    fs::write(file(path, "empty.ha"), b"").expect("write");
+    fails(
+        path,
+        &["decrypt", "--key", "customer.key", "--answer", "empty.ha"],
+        "empty.ha: the file is empty",
+    );
+    let answer = fs::read(file(path, "answer.ha")).expect("read");
+    fs::write(file(path, "short.ha"), &answer[..answer.len() / 2]).expect("write");
+    fails(
+        path,
+        &["decrypt", "--key", "customer.key", "--answer", "short.ha"],
+        "short.ha",
+    );
+    let mut damaged = answer.clone();
+    damaged[300] ^= 0x20;
+    fs::write(file(path, "damaged.ha"), &damaged).expect("write");
+    fails(
+        path,
+        &["decrypt", "--key", "customer.key", "--answer", "damaged.ha"],
+        "checksum mismatch",
+    );
+    fails(
+        path,
+        &["decrypt", "--key", "customer.key", "--answer", "query.hq"],
+        "expected an answer, found a query",
+    );
+    fails(
+        path,
+        &["decrypt", "--key", "customer.pub", "--answer", "answer.ha"],
+        "expected a private key, found a public key",
+    );
+    fs::write(file(path, "notes.txt"), b"hello, not a Hecate file").expect("write");
+    fails(path, &["inspect", "notes.txt"], "not a Hecate file");
+    fails(
+        path,
+        &[
+            "predict", "--model", "query.hq", "--query", "query.hq", "--out", "x.ha",
+        ],
+        "expected a model, found a query",
+    );
+    assert!(!file(path, "x.ha").exists(), "no output after a failure");
+
+    // An answer for another key.
+    ok(path, &["keygen", "--bits", "2048", "--out", "other.key"]);
+    fails(
+        path,
+        &["decrypt", "--key", "other.key", "--answer", "answer.ha"],
+        "answer is for another key",
+    );
+}
+
+#[test]
+fn queries_must_fit_the_model() {
+    let dir = setup();
+    let path = dir.path();
+    fails(
+        path,
+        &[
+            "encrypt",
+            "--key",
+            "customer.key",
+            "--card",
+            "model.card",
+            "--values",
+            "36,5,5",
+            "--out",
+            "q.hq",
+        ],
+        "3 values given, the model expects 4",
+    );
+    fails(
+        path,
+        &[
+            "encrypt",
+            "--key",
+            "customer.key",
+            "--card",
+            "model.card",
+            "--values",
+            "36,5,5,1",
+            "--names",
+            "age,gender,healthy_eating,active_lifestyle",
+            "--out",
+            "q.hq",
+        ],
+        "are not the model's features",
+    );
+    assert!(!file(path, "q.hq").exists());
+    // Without a card the company still checks the count.
+    ok(
+        path,
+        &[
+            "encrypt",
+            "--key",
+            "customer.key",
+            "--values",
+            "1,2",
+            "--out",
+            "two.hq",
+        ],
+    );
+    fails(
+        path,
+        &[
+            "predict", "--model", "model.hm", "--query", "two.hq", "--out", "a.ha",
+        ],
+        "2 features given, the model has 4",
+    );
+    // A model card that accepts only 3072-bit keys refuses a 2048-bit one.
+    ok(
+        path,
+        &[
+            "train",
+            "--csv",
+            SAMPLE,
+            "--target",
+            "salary",
+            "--key-sizes",
+            "3072",
+            "--out",
+            "strict.hm",
+        ],
+    );
+    fails(
+        path,
+        &[
+            "encrypt",
+            "--key",
+            "customer.key",
+            "--card",
+            "strict.card",
+            "--values",
+            "36,5,5,1",
+            "--out",
+            "q.hq",
+        ],
+        "accepts keys of [3072] bits",
+    );
+}
+
+#[test]
+fn csv_problems_are_clear_errors() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path();
+    let cases = [
+        (
+            "word.csv",
+            "a,b,y\n1,2,3\n4,five,6\n7,8,9\n1,1,1\n2,3,4\n",
+            "row 3, column \"b\": \"five\" is not a number",
+        ),
+        ("few.csv", "a,b,y\n1,2,3\n4,5,6\n", "too few rows"),
+        (
+            "flat.csv",
+            "a,b,y\n1,2,3\n1,5,6\n1,7,9\n1,1,1\n1,3,4\n",
+            "singular",
+        ),
+        (
+            "twin.csv",
+            "a,b,y\n1,2,3\n2,4,6\n3,6,9\n4,8,1\n5,10,4\n",
+            "singular",
+        ),
+        ("ragged.csv", "a,b,y\n1,2,3\n4,5\n", "row 3 cannot be read"),
+    ];
+    for (name, text, message) in cases {
+        fs::write(file(path, name), text).expect("write");
+        fails(
+            path,
+            &["train", "--csv", name, "--target", "y", "--out", "m.hm"],
+            message,
+        );
+        assert!(!file(path, "m.hm").exists());
+    }
+    fails(
+        path,
+        &[
+            "train", "--csv", "word.csv", "--target", "salary", "--out", "m.hm",
+        ],
+        "no column \"salary\"",
+    );
+    fails(
+        path,
+        &[
+            "train",
+            "--csv",
+            "word.csv",
+            "--target",
+            "y",
+            "--features",
+            "a,c",
+            "--out",
+            "m.hm",
+        ],
+        "no column \"c\"",
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_no_arguments_prints_help() {
+    let dir = TempDir::new().expect("temp dir");
+    hecate(dir.path()).args(["keygen"]).assert().code(2);
+    hecate(dir.path())
+        .args(["encrypt", "--key", "k", "--values", "1,x", "--out", "q"])
+        .assert()
+        .code(2);
+    hecate(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Usage"));
+    fails(
+        dir.path(),
+        &["keygen", "--bits", "1024", "--out", "k.key"],
+        "a 1024-bit key is not supported",
+    );
+    assert!(!file(dir.path(), "k.key").exists());
+}
