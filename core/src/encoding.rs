@@ -205,6 +205,12 @@ impl<S: KeySize> PublicKey<S> {
     }
 }
 
+/// Whether an exponent is within ±[`EXPONENT_LIMIT`], in constant time.
+pub(crate) fn exponent_in_range(exponent: i32) -> Choice {
+    let shifted = exponent.wrapping_add(EXPONENT_LIMIT).cast_unsigned();
+    Choice::from_u32_le(shifted, EXPONENT_LIMIT.cast_unsigned() * 2)
+}
+
 pub(crate) fn check_exponent(exponent: i32) -> Result<()> {
     if exponent.unsigned_abs() > EXPONENT_LIMIT.unsigned_abs() {
         Err(Error::ExponentOutOfRange)
@@ -253,12 +259,10 @@ impl F64Parts {
 
     /// The exponent `frexp` returns: |value| = f · 2^e with f in [0.5, 1), and 0 for zero.
     pub(crate) fn frexp_exponent(&self) -> i32 {
-        let width = 64 - ct_leading_zeros(self.significand);
+        let width = (64 - ct_leading_zeros(self.significand)).cast_signed();
         let zero = Choice::from_u64_eq(self.significand, 0);
-        let exponent = self.exponent + i32::from(u8::try_from(width).unwrap_or(0));
-        zero.select_i64(i64::from(exponent), 0)
-            .try_into()
-            .unwrap_or(0)
+        // Both values are within ±1200: the narrowing keeps them.
+        low_i32(zero.select_i64(i64::from(self.exponent + width), 0))
     }
 }
 
@@ -343,6 +347,12 @@ pub(crate) fn ct_clamp_i64(x: i64, low: i64, high: i64) -> i64 {
 #[allow(clippy::cast_possible_truncation, reason = "truncation is the point")]
 fn low_u64(x: u128) -> u64 {
     x as u64
+}
+
+/// The low 32 bits, as a signed value.
+#[allow(clippy::cast_possible_truncation, reason = "truncation is the point")]
+fn low_i32(x: i64) -> i32 {
+    x as i32
 }
 
 /// The low bits, as many as a limb holds.

@@ -44,6 +44,7 @@ mod prime;
 mod size;
 mod wire;
 
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 #[cfg(feature = "hazmat")]

@@ -15,7 +15,7 @@ use crate::encoding::{
     F64Parts, check_exponent, ct_clamp_i64, ct_lt_i64, round_shr, scaled_significand, shl_checked,
     signed_plaintext, to_f64,
 };
-use crate::memcheck::declassify;
+use crate::memcheck::{declassify, declassify_value};
 use crate::modexp::Residues;
 use crate::size::Integer as _;
 use crate::{Ciphertext, EncodedNumber, Error, KeySize, PrivateKey, PublicKey, Result};
@@ -154,9 +154,12 @@ impl Model {
         for (weight, part) in weights.iter().zip(&parts) {
             let shift = i64::from(part.exponent) - 4 * i64::from(weight_exponent);
             let (magnitude, _) = scaled_significand::<U256>(part.significand, shift);
-            let mantissa = I256::new_from_abs_sign(magnitude, part.negative)
-                .into_option()
-                .ok_or(Error::Overflow)?;
+            // At most 192 bits by the choice of exponent, so this never fails.
+            let mantissa = I256::new_from_abs_sign(magnitude, part.negative);
+            if !declassify(mantissa.is_some()) {
+                return Err(Error::Overflow);
+            }
+            let mantissa = mantissa.unwrap_or(I256::ZERO);
             let (back, _) = to_f64(
                 magnitude.as_limbs(),
                 part.negative,
@@ -164,10 +167,10 @@ impl Model {
             );
             let error = (weight - back).abs();
             quantization.max_absolute_error = quantization.max_absolute_error.max(error);
-            if *weight != 0.0 {
-                quantization.max_relative_error =
-                    quantization.max_relative_error.max(error / weight.abs());
-            }
+            // Relative to a zero weight there is no error to report: chosen without a branch.
+            let nonzero = Choice::from_u64_nz(weight.to_bits() << 1);
+            let relative = f64::from_bits(nonzero.select_u64(0, (error / weight.abs()).to_bits()));
+            quantization.max_relative_error = quantization.max_relative_error.max(relative);
             quantized
                 .push(mantissa)
                 .map_err(|_| Error::TooManyFeatures)?;
@@ -407,7 +410,13 @@ impl ModelCard {
         key_sizes: Vec<u32, 4>,
     ) -> Result<Self> {
         check_exponent(weight_exponent)?;
+        let repeated = key_sizes.iter().enumerate().any(|(i, bits)| {
+            key_sizes
+                .get(..i)
+                .is_some_and(|before| before.contains(bits))
+        });
         if key_sizes.is_empty()
+            || repeated
             || key_sizes
                 .iter()
                 .any(|bits| !crate::size::is_supported(*bits))
@@ -498,21 +507,26 @@ impl<S: KeySize> PrivateKey<S> {
     }
 }
 
-/// The shared weight exponent (see [`Model::from_f64`]).
+/// The shared weight exponent (see [`Model::from_f64`]), computed without branching on the
+/// weights and declassified: it is published in the card.
 fn shared_exponent(parts: &[F64Parts]) -> i32 {
-    let mut finest = i32::MAX;
-    let mut top = i32::MIN;
-    for part in parts.iter().filter(|part| part.significand != 0) {
-        finest = finest.min((part.frexp_exponent() - 53) >> 2);
-        top = top.max(part.frexp_exponent());
+    let mut finest = i64::from(i32::MAX);
+    let mut top = i64::from(i32::MIN);
+    let mut any = Choice::FALSE;
+    for part in parts {
+        let nonzero = Choice::from_u64_nz(part.significand);
+        let frexp = i64::from(part.frexp_exponent());
+        let exact = (frexp - 53) >> 2;
+        finest = (nonzero & ct_lt_i64(exact, finest)).select_i64(finest, exact);
+        top = (nonzero & ct_lt_i64(top, frexp)).select_i64(top, frexp);
+        any |= nonzero;
     }
-    if top == i32::MIN {
-        return 0;
-    }
-    let precision = i32::try_from(WEIGHT_PRECISION_BITS).unwrap_or(192);
     // ceil((top − precision) / 4): the largest weight then has at most `precision` bits.
-    let coarsest_needed = -((precision - top) >> 2);
-    finest.max(coarsest_needed)
+    let coarsest_needed = -((i64::from(WEIGHT_PRECISION_BITS) - top) >> 2);
+    let exponent = ct_lt_i64(finest, coarsest_needed).select_i64(finest, coarsest_needed);
+    let exponent = any.select_i64(0, exponent);
+    // Within ±1100 for any f64 weights, so the conversion is exact.
+    i32::try_from(declassify_value(exponent)).unwrap_or(0)
 }
 
 /// An f64 exactly as mantissa · 16^exponent with python-paillier's exponent (|mantissa| < 2^56).
@@ -523,7 +537,8 @@ fn exact_i64(value: f64) -> Result<(i64, i32)> {
     let (magnitude, _) = scaled_significand::<U64>(parts.significand, shift);
     let mut bytes = [0u8; 8];
     magnitude.write_be(&mut bytes);
-    let magnitude = i64::try_from(u64::from_be_bytes(bytes)).map_err(|_| Error::Overflow)?;
+    // Below 2^56, so the conversion keeps the value.
+    let magnitude = u64::from_be_bytes(bytes).cast_signed();
     Ok((parts.negative.select_i64(magnitude, -magnitude), exponent))
 }
 

@@ -12,10 +12,13 @@
 
 use core::fmt;
 
+use crypto_bigint::Choice;
 use heapless::Vec;
 use serde::{Deserialize, Serialize, Serializer};
 use sha2::{Digest, Sha256};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::memcheck::declassify;
 
 use crate::model::{MAX_FEATURES, ModelCard, ModelId, Name, Names, names, parse_name};
 use crate::size::{Integer, is_supported};
@@ -29,7 +32,10 @@ pub const MAX_MESSAGE_LEN: usize = 80 * 1024;
 const MAGIC: [u8; 3] = *b"HCT";
 const HEADER_LEN: usize = 5;
 const CRC_LEN: usize = 4;
-const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+/// Bitwise, without a lookup table: private keys and models are checksummed too, and a table
+/// lookup would index memory by their secret bytes.
+const CRC32: crc::Crc<u32, crc::NoTable> =
+    crc::Crc::<u32, crc::NoTable>::new(&crc::CRC_32_ISO_HDLC);
 /// The widest integer on the wire: a ciphertext under a 4096-bit key.
 const MAX_INTEGER_BYTES: usize = 1024;
 
@@ -154,7 +160,9 @@ fn open(message: &[u8], kind: Kind) -> Result<&[u8]> {
     }
     let stored = u32::from_le_bytes(crc.try_into().map_err(|_| Error::Truncated)?);
     let signed_len = message.len() - CRC_LEN;
-    if checksum(message.get(..signed_len).ok_or(Error::Truncated)?) != stored {
+    let computed = checksum(message.get(..signed_len).ok_or(Error::Truncated)?);
+    // The checksum of a private key or model is derived from secrets: declassify only the verdict.
+    if !declassify(Choice::from_u32_eq(computed, stored)) {
         return Err(Error::Corrupted);
     }
     Ok(body)
@@ -258,8 +266,9 @@ struct ModelBody<T> {
     features: Vec<T, MAX_FEATURES>,
     weight_exponent: i32,
     weights: Vec<[u8; 32], MAX_FEATURES>,
-    intercept: i64,
-    intercept_exponent: i32,
+    /// Fixed-width big-endian (not varints): their length and encoding must not depend on them.
+    intercept: [u8; 8],
+    intercept_exponent: [u8; 4],
 }
 
 /// The number of bits of the key in a public-key, private-key or query message, so that a caller
@@ -397,8 +406,8 @@ impl Model {
             features: self.features.iter().map(Name::as_str).collect(),
             weight_exponent: self.weight_exponent,
             weights,
-            intercept: self.intercept,
-            intercept_exponent: self.intercept_exponent,
+            intercept: self.intercept.to_be_bytes(),
+            intercept_exponent: self.intercept_exponent.to_be_bytes(),
         };
         let result = seal(Kind::Model, &body, out);
         let ModelBody { mut weights, .. } = body;
@@ -408,41 +417,43 @@ impl Model {
 
     /// Reads a model message.
     pub fn from_bytes(message: &[u8]) -> Result<Self> {
-        let ModelBody {
-            id,
-            target,
-            features,
-            weight_exponent,
-            mut weights,
-            intercept,
-            intercept_exponent,
-        } = body::<ModelBody<&str>>(open(message, Kind::Model)?)?;
-        let features = names_from(&features)?;
+        let body = body::<ModelBody<&str>>(open(message, Kind::Model)?)?;
+        // The secret fields are wiped however this returns.
+        let weights = Zeroizing::new(body.weights);
+        let intercept = Zeroizing::new(i64::from_be_bytes(body.intercept));
+        let intercept_exponent = Zeroizing::new(i32::from_be_bytes(body.intercept_exponent));
+        let features = names_from(&body.features)?;
+        let target = parse_name(body.target)?;
         if weights.len() != features.len() {
             return Err(Error::FeatureCountMismatch {
                 expected: crate::model::count(features.len()),
                 actual: crate::model::count(weights.len()),
             });
         }
-        crate::encoding::check_exponent(weight_exponent)?;
-        crate::encoding::check_exponent(intercept_exponent)?;
-        let mut decoded = Vec::new();
-        for bytes in &weights {
+        crate::encoding::check_exponent(body.weight_exponent)?;
+        // The intercept's exponent is secret: only whether it is in range is declassified.
+        if !declassify(crate::encoding::exponent_in_range(*intercept_exponent)) {
+            return Err(Error::ExponentOutOfRange);
+        }
+        let mut model = Self {
+            id: ModelId(body.id),
+            target,
+            features,
+            weights: Vec::new(),
+            weight_exponent: body.weight_exponent,
+            intercept: *intercept,
+            intercept_exponent: *intercept_exponent,
+        };
+        for bytes in weights.iter() {
             let bits = integer::<crypto_bigint::U256>(bytes)?;
             let mut weight = crypto_bigint::I256::ZERO;
             weight.as_mut_limbs().copy_from_slice(bits.as_limbs());
-            decoded.push(weight).map_err(|_| Error::TooManyFeatures)?;
+            model
+                .weights
+                .push(weight)
+                .map_err(|_| Error::TooManyFeatures)?;
         }
-        weights.zeroize();
-        Ok(Self {
-            id: ModelId(id),
-            target: parse_name(target)?,
-            features,
-            weights: decoded,
-            weight_exponent,
-            intercept,
-            intercept_exponent,
-        })
+        Ok(model)
     }
 
     /// Checks that a query is for this model: its model id (if any), its feature names (if any)

@@ -22,7 +22,9 @@ use hecate::hazmat::{encrypt_crt_with_nonce, encrypt_with_nonce};
 use hecate::memcheck::{
     declassified, public, secret, secret_number, secret_plaintext, secret_weights,
 };
-use hecate::{Ciphertext, EncodedNumber, KeySize, Model, Paillier2048, Plaintext, PrivateKey};
+use hecate::{
+    Ciphertext, EncodedNumber, KeySize, MAX_MESSAGE_LEN, Model, Paillier2048, Plaintext, PrivateKey,
+};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 
@@ -201,11 +203,48 @@ fn prediction(key: &mut PrivateKey<S>, rng: &mut ChaCha20Rng) -> Result<(), Wron
     check(value == -2.5, "exponent change")
 }
 
+/// Building a model from secret coefficients, and writing and reading secret files: private keys
+/// and models (their checksum, too, is computed without table lookups).
+fn secret_files(key: &mut PrivateKey<S>, rng: &mut ChaCha20Rng) -> Result<(), Wrong> {
+    let names = ["a", "b", "c"];
+    let mut weights = [1e40, -3.25e-12, 0.0];
+    let mut intercept = -7.5;
+    secret(&mut weights);
+    secret(&mut intercept);
+    let (mut model, _) =
+        Model::from_f64("y", &names, &weights, intercept, rng).map_err(|_| Wrong("model"))?;
+    secret_weights(&mut model);
+    let mut buffer = vec![0u8; MAX_MESSAGE_LEN];
+    let len = model
+        .to_bytes(&mut buffer)
+        .map_err(|_| Wrong("model to bytes"))?;
+    let mut bytes = buffer.get(..len).ok_or(Wrong("model length"))?.to_vec();
+    let read = Model::from_bytes(&bytes).map_err(|_| Wrong("model from bytes"))?;
+    check(
+        declassified(read.ct_eq(&model)).to_bool(),
+        "model round trip",
+    )?;
+    secret(key);
+    public(key.public_key());
+    let len = key
+        .to_bytes(&mut buffer)
+        .map_err(|_| Wrong("key to bytes"))?;
+    bytes.clear();
+    bytes.extend_from_slice(buffer.get(..len).ok_or(Wrong("key length"))?);
+    public(&bytes[..]);
+    let read = PrivateKey::<S>::from_bytes(&bytes).map_err(|_| Wrong("key from bytes"))?;
+    check(
+        declassified(read.ct_eq(key)).to_bool(),
+        "private key round trip",
+    )
+}
+
 fn secret_paths() -> Result<(), Wrong> {
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
     let mut key = PrivateKey::<S>::generate(&mut rng).map_err(|_| Wrong("key generation"))?;
     let mut other = PrivateKey::<S>::generate(&mut rng).map_err(|_| Wrong("key generation"))?;
     paillier(&mut key.clone(), &mut other, &mut rng)?;
+    secret_files(&mut key.clone(), &mut rng)?;
     prediction(&mut key, &mut rng)
 }
 
