@@ -71,6 +71,7 @@ impl<S: KeySize> EncodedNumber<S> {
         &self.plaintext
     }
 
+    #[cfg(any(feature = "ct-gate", hecate_ct_gate))]
     pub(crate) fn plaintext_mut(&mut self) -> &mut Plaintext<S> {
         &mut self.plaintext
     }

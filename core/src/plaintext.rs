@@ -44,6 +44,7 @@ impl<S: KeySize> Plaintext<S> {
         &self.value
     }
 
+    #[cfg(any(feature = "ct-gate", hecate_ct_gate))]
     pub(crate) fn value_mut(&mut self) -> &mut S::N {
         &mut self.value
     }
