@@ -19,6 +19,26 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// The file format of keys, queries and answers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Hecate's own messages (checksummed, with model ids and names).
+    #[default]
+    Hecate,
+    /// python-paillier's JSON files: custkeys.json, data.json, answer.json.
+    PheJson,
+}
+
+impl Format {
+    fn query_extension(self) -> &'static str {
+        if self == Self::Hecate { "hq" } else { "json" }
+    }
+
+    fn answer_extension(self) -> &'static str {
+        if self == Self::Hecate { "ha" } else { "json" }
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -30,6 +50,9 @@ pub enum Command {
         /// The private key file to write.
         #[arg(long)]
         out: PathBuf,
+        /// File format: hecate, or python-paillier's JSON (custkeys.json, data.json, answer.json).
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// Encrypt feature values under a customer key into a query.
     Encrypt {
@@ -53,6 +76,9 @@ pub enum Command {
         /// The query file to write.
         #[arg(long)]
         out: PathBuf,
+        /// File format: hecate, or python-paillier's JSON (custkeys.json, data.json, answer.json).
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// Train a linear model on a CSV (company only): writes the secret model and its public card.
     Train {
@@ -90,6 +116,9 @@ pub enum Command {
         /// The answer file for one query, or a directory for several (answers named after queries).
         #[arg(long)]
         out: PathBuf,
+        /// File format: hecate, or python-paillier's JSON (custkeys.json, data.json, answer.json).
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// Decrypt an answer with the customer's private key and print the prediction.
     Decrypt {
@@ -102,6 +131,9 @@ pub enum Command {
         /// Print one JSON object instead of the value.
         #[arg(long)]
         json: bool,
+        /// File format: hecate, or python-paillier's JSON (custkeys.json, data.json, answer.json).
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// Show what a Hecate file is (never a secret).
     Inspect {
@@ -113,18 +145,28 @@ pub enum Command {
 /// Runs a parsed command line.
 pub fn run(command: Command) -> Result<()> {
     match command {
-        Command::Keygen { bits, out } => run_keygen(bits, &out),
+        Command::Keygen { bits, out, format } => run_keygen(bits, &out, format),
         Command::Encrypt {
             key,
             values,
             card,
             names,
             out,
+            format,
         } => {
             let card = card.as_deref().map(read_card).transpose()?;
             let key_file = files::read(&key)?;
-            let query = encrypt::encrypt(&key_file, &values, card.as_ref(), names.as_deref())
-                .with_context(|| key.display().to_string())?;
+            let query = match format {
+                Format::Hecate => {
+                    encrypt::encrypt(&key_file, &values, card.as_ref(), names.as_deref())
+                }
+                Format::PheJson => {
+                    let keys = text(&key_file, &key)?;
+                    encrypt::encrypt_phe(keys, &values, card.as_ref(), names.as_deref())
+                        .map(|json| zeroize::Zeroizing::new(json.into_bytes()))
+                }
+            }
+            .with_context(|| key.display().to_string())?;
             files::write(&out, &query, Access::Public)?;
             println!("wrote {} ({} features)", out.display(), values.len());
             Ok(())
@@ -146,8 +188,34 @@ pub fn run(command: Command) -> Result<()> {
             };
             run_train(&csv, &options, &key_sizes, &out)
         }
-        Command::Predict { model, query, out } => run_predict(&model, &query, &out),
-        Command::Decrypt { key, answer, json } => {
+        Command::Predict {
+            model,
+            query,
+            out,
+            format,
+        } => run_predict(&model, &query, &out, format),
+        Command::Decrypt {
+            key,
+            answer,
+            json,
+            format: Format::PheJson,
+        } => {
+            let (key_file, answer_file) = (files::read(&key)?, files::read(&answer)?);
+            let value = decrypt::decrypt_phe(text(&key_file, &key)?, text(&answer_file, &answer)?)
+                .with_context(|| answer.display().to_string())?;
+            if json {
+                println!("{}", serde_json::json!({ "value": value }));
+            } else {
+                println!("{value}");
+            }
+            Ok(())
+        }
+        Command::Decrypt {
+            key,
+            answer,
+            json,
+            format: Format::Hecate,
+        } => {
             let result = decrypt::decrypt(&files::read(&key)?, &files::read(&answer)?)
                 .with_context(|| answer.display().to_string())?;
             if json {
@@ -177,13 +245,33 @@ fn read_card(path: &Path) -> Result<ModelCard> {
     ModelCard::from_bytes(&files::read(path)?).with_context(|| path.display().to_string())
 }
 
-fn run_keygen(bits: u32, out: &Path) -> Result<()> {
+/// A file's bytes as UTF-8 text (python-paillier's JSON).
+fn text<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str> {
+    std::str::from_utf8(bytes).with_context(|| format!("{}: not UTF-8 text", path.display()))
+}
+
+/// Runs `work` with a spinner on stderr: prime search takes a moment.
+fn with_spinner<T>(message: String, work: impl FnOnce() -> T) -> T {
     let spinner = indicatif::ProgressBar::new_spinner();
-    spinner.set_message(format!("searching for two {}-bit primes", bits / 2));
+    spinner.set_message(message);
     spinner.enable_steady_tick(Duration::from_millis(80));
-    let pair = keygen::generate(bits);
+    let out = work();
     spinner.finish_and_clear();
-    let pair = pair?;
+    out
+}
+
+fn run_keygen(bits: u32, out: &Path, format: Format) -> Result<()> {
+    let searching = format!("searching for two {}-bit primes", bits / 2);
+    if format == Format::PheJson {
+        let keys = with_spinner(searching, || keygen::generate_phe(bits))?;
+        files::write(out, keys.as_bytes(), Access::Private)?;
+        println!(
+            "wrote {} (python-paillier custkeys.json: private, keep it)",
+            out.display()
+        );
+        return Ok(());
+    }
+    let pair = with_spinner(searching, || keygen::generate(bits))?;
     let public = out.with_extension("pub");
     files::write(out, &pair.private, Access::Private)?;
     files::write(&public, &pair.public, Access::Public)?;
@@ -240,7 +328,7 @@ fn run_train(csv: &Path, options: &train::Options, key_sizes: &[u32], out: &Path
     Ok(())
 }
 
-fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path) -> Result<()> {
+fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path, format: Format) -> Result<()> {
     let model = Model::from_bytes(&files::read(model_path)?)
         .with_context(|| model_path.display().to_string())?;
     let mut paths = Vec::new();
@@ -249,7 +337,10 @@ fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path) -> Result<()>
             let mut found: Vec<PathBuf> = std::fs::read_dir(query)
                 .with_context(|| format!("{}: cannot list", query.display()))?
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|path| path.extension().is_some_and(|e| e == "hq"))
+                .filter(|path| {
+                    path.extension()
+                        .is_some_and(|e| e == format.query_extension())
+                })
                 .collect();
             found.sort();
             paths.extend(found);
@@ -258,19 +349,24 @@ fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path) -> Result<()>
         }
     }
     if paths.is_empty() {
-        bail!("no query files (*.hq) found");
+        bail!("no query files (*.{}) found", format.query_extension());
     }
     let single = paths.len() == 1 && !out.is_dir();
     let results: Vec<Result<PathBuf>> = paths
         .par_iter()
         .map(|query| {
-            let answer = predict::predict(&model, &files::read(query)?)
-                .with_context(|| query.display().to_string())?;
+            let query_file = files::read(query)?;
+            let answer = match format {
+                Format::Hecate => predict::predict(&model, &query_file),
+                Format::PheJson => predict::predict_phe(&model, text(&query_file, query)?)
+                    .map(|json| zeroize::Zeroizing::new(json.into_bytes())),
+            }
+            .with_context(|| query.display().to_string())?;
             let target = if single {
                 out.to_path_buf()
             } else {
                 out.join(query.file_stem().unwrap_or_default())
-                    .with_extension("ha")
+                    .with_extension(format.answer_extension())
             };
             files::write(&target, &answer, Access::Public)?;
             Ok(target)

@@ -2,6 +2,7 @@
 //! app), one implementation of each, with no printing: the front ends present their results.
 
 pub mod files;
+pub mod interop;
 pub mod workflows;
 
 /// Runs `$body` with the type `$size` bound to the key size of `$bits` bits, or fails with a clear

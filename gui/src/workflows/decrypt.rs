@@ -3,6 +3,7 @@
 use anyhow::Result;
 use hecate::{Answer, Fingerprint, KeySize, ModelId, PrivateKey, key_bits};
 
+use crate::interop::phe;
 use crate::with_key_size;
 
 /// A decrypted prediction.
@@ -35,5 +36,15 @@ fn decrypt_sized<S: KeySize>(key_file: &[u8], answer_file: &[u8]) -> Result<Decr
         value,
         model: answer.model,
         fingerprint: answer.fingerprint,
+    })
+}
+
+/// Decrypts a python-paillier `answer.json` with the key in a `custkeys.json`; refuses an answer
+/// for another key.
+pub fn decrypt_phe(keys: &str, answer: &str) -> Result<f64> {
+    with_key_size!(phe::key_bits(keys)?, |S| {
+        let key = phe::read_keys::<S>(keys)?;
+        let value = phe::read_answer(answer, key.public_key())?;
+        Ok(key.decrypt_number(&value)?.decode(key.public_key())?)
     })
 }

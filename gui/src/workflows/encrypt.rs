@@ -7,6 +7,7 @@ use hecate::{
 use zeroize::Zeroizing;
 
 use super::{encode, os_rng};
+use crate::interop::phe;
 use crate::with_key_size;
 
 /// The public key in a key file, whether the file holds the private key or the public one.
@@ -62,6 +63,24 @@ fn encrypt_sized<S: KeySize>(
         features,
     };
     encode(|out| query.to_bytes(out))
+}
+
+/// Encrypts `values` under the key in a python-paillier `custkeys.json` into a `data.json`, with
+/// the same checks against a card as [`encrypt`].
+pub fn encrypt_phe(
+    keys: &str,
+    values: &[f64],
+    card: Option<&ModelCard>,
+    names: Option<&[String]>,
+) -> Result<String> {
+    with_key_size!(phe::key_bits(keys)?, |S| {
+        let key = phe::read_public_key::<S>(keys)?;
+        if let Some(card) = card {
+            check_card(card, S::BITS, values.len(), names)?;
+        }
+        let features = key.encrypt_features(values, None, &mut os_rng())?;
+        phe::write_query(&key, &features)
+    })
 }
 
 fn check_card(card: &ModelCard, bits: u32, count: usize, names: Option<&[String]>) -> Result<()> {

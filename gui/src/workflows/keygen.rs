@@ -5,6 +5,7 @@ use hecate::{Fingerprint, KeySize, PrivateKey};
 use zeroize::Zeroizing;
 
 use super::{encode, os_rng};
+use crate::interop::phe;
 use crate::with_key_size;
 
 /// A new key pair, encoded.
@@ -36,5 +37,13 @@ fn generate_sized<S: KeySize>() -> Result<KeyPair> {
         private: encode(|out| key.to_bytes(out))?,
         public: encode(|out| key.public_key().to_bytes(out))?.to_vec(),
         fingerprint: key.public_key().fingerprint(),
+    })
+}
+
+/// Generates a key and writes it as python-paillier's `custkeys.json` (secret).
+pub fn generate_phe(bits: u32) -> Result<Zeroizing<String>> {
+    with_key_size!(bits, |S| {
+        let key = PrivateKey::<S>::generate(&mut os_rng())?;
+        phe::write_keys(&key).map(Zeroizing::new)
     })
 }

@@ -5,6 +5,7 @@ use hecate::{Answer, KeySize, Model, Query, key_bits};
 use zeroize::Zeroizing;
 
 use super::{encode, os_rng};
+use crate::interop::phe;
 use crate::with_key_size;
 
 /// Checks that the query in `query_file` fits `model` and answers it (re-randomized).
@@ -24,4 +25,14 @@ fn predict_sized<S: KeySize>(model: &Model, query_file: &[u8]) -> Result<Zeroizi
         value,
     };
     encode(|out| answer.to_bytes(out))
+}
+
+/// Answers a python-paillier `data.json` with `model` (its feature count must match: the file has
+/// no names), as an `answer.json`.
+pub fn predict_phe(model: &Model, data: &str) -> Result<String> {
+    with_key_size!(phe::key_bits(data)?, |S| {
+        let (key, features) = phe::read_query::<S>(data)?;
+        let value = model.predict(&key, &features, &mut os_rng())?;
+        phe::write_answer(&key, &value)
+    })
 }

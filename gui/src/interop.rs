@@ -1,0 +1,3 @@
+//! Interoperability with other Paillier tools.
+
+pub mod phe;
