@@ -50,7 +50,7 @@ pub enum Error {
     DuplicateFeature,
     /// A model or query has no features.
     NoFeatures,
-    /// A model or query has more than 64 features.
+    /// A model or query has more than 128 features.
     TooManyFeatures,
     /// The number of features is not the one the model expects.
     FeatureCountMismatch {
@@ -124,7 +124,7 @@ impl fmt::Display for Error {
             }
             Self::DuplicateFeature => f.write_str("two features have the same name"),
             Self::NoFeatures => f.write_str("no features"),
-            Self::TooManyFeatures => f.write_str("more than 64 features"),
+            Self::TooManyFeatures => f.write_str("more than 128 features"),
             Self::FeatureCountMismatch { expected, actual } => {
                 write!(f, "{actual} features given, the model has {expected}")
             }

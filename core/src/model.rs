@@ -21,7 +21,7 @@ use crate::size::Integer as _;
 use crate::{Ciphertext, EncodedNumber, Error, KeySize, PrivateKey, PublicKey, Result};
 
 /// At most this many features in a model or a query.
-pub const MAX_FEATURES: usize = 64;
+pub const MAX_FEATURES: usize = 128;
 /// Feature and target names have at most this many bytes of UTF-8.
 pub const MAX_NAME_LEN: usize = 32;
 /// Weight mantissas keep at most this many bits, leaving 63 bits of the 256-bit exponent for

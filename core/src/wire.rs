@@ -26,8 +26,8 @@ use crate::{Ciphertext, EncryptedNumber, Error, KeySize, Model, PrivateKey, Publ
 
 /// The format version this build writes and reads.
 pub const VERSION: u8 = 1;
-/// The largest message Hecate writes: a 64-feature query under a 4096-bit key is about 71 KiB.
-pub const MAX_MESSAGE_LEN: usize = 80 * 1024;
+/// The largest message Hecate writes: a 128-feature query under a 4096-bit key is about 137 KiB.
+pub const MAX_MESSAGE_LEN: usize = 144 * 1024;
 
 const MAGIC: [u8; 3] = *b"HCT";
 const HEADER_LEN: usize = 5;

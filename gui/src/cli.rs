@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use hecate::{Model, ModelCard};
 use hecate_gui::files::{self, Access};
-use hecate_gui::workflows::{decrypt, encrypt, inspect, keygen, predict, train};
+use hecate_gui::workflows::{bench, decrypt, encrypt, inspect, keygen, predict, train};
 use rayon::prelude::*;
 
 /// Private prediction with Paillier encryption: a customer encrypts, a company predicts on
@@ -140,6 +140,18 @@ pub enum Command {
         /// The file.
         file: PathBuf,
     },
+    /// Operations per second of each step on this machine, single-threaded.
+    Bench {
+        /// Bits of the modulus n: 2048, 3072 or 4096.
+        #[arg(long, default_value_t = 2048)]
+        bits: u32,
+        /// Seconds to spend on each measurement (at least 3 runs each).
+        #[arg(long, default_value_t = 1.0)]
+        seconds: f64,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs a parsed command line.
@@ -227,6 +239,33 @@ pub fn run(command: Command) -> Result<()> {
                 println!("{line}");
             } else {
                 println!("{}", result.value);
+            }
+            Ok(())
+        }
+        Command::Bench {
+            bits,
+            seconds,
+            json,
+        } => {
+            let time =
+                Duration::try_from_secs_f64(seconds).context("--seconds must be a duration")?;
+            let rates = bench::bench(bits, time)?;
+            if json {
+                println!("{}", serde_json::to_string(&rates)?);
+            } else {
+                println!(
+                    "Paillier-{bits}, one thread, operations per second (time per operation):"
+                );
+                for (name, rate) in [
+                    ("keygen", rates.keygen),
+                    ("encrypt (public key)", rates.encrypt_public),
+                    ("encrypt (CRT, key holder)", rates.encrypt_crt),
+                    ("decrypt (CRT)", rates.decrypt),
+                    ("predict, 4 features", rates.predict4),
+                    ("predict, 100 features", rates.predict100),
+                ] {
+                    println!("  {name:<26} {rate:>10.2} /s {:>10.3} ms", 1e3 / rate);
+                }
             }
             Ok(())
         }

@@ -1,4 +1,4 @@
-//! One module per job: keygen, encrypt, train, predict, decrypt, inspect. No printing, no
+//! One module per job: keygen, encrypt, train, predict, decrypt, inspect, bench. No printing, no
 //! argument parsing: the command line and the desktop app both call these.
 
 use anyhow::Result;
@@ -7,6 +7,7 @@ use hecate::rand_core::UnwrapErr;
 use rand::rngs::SysRng;
 use zeroize::Zeroizing;
 
+pub mod bench;
 pub mod decrypt;
 pub mod encrypt;
 pub mod inspect;

@@ -499,3 +499,32 @@ fn usage_errors_exit_2_and_no_arguments_prints_help() {
     );
     assert!(!file(dir.path(), "k.key").exists());
 }
+
+#[test]
+fn bench_reports_every_rate_as_json() {
+    let dir = TempDir::new().expect("temp dir");
+    let printed = ok(
+        dir.path(),
+        &["bench", "--bits", "2048", "--seconds", "0", "--json"],
+    );
+    let rates: serde_json::Value = serde_json::from_str(printed.trim()).expect("one JSON object");
+    assert_eq!(rates["bits"], 2048);
+    for name in [
+        "keygen",
+        "encrypt_public",
+        "encrypt_crt",
+        "decrypt",
+        "predict4",
+        "predict100",
+    ] {
+        let rate = rates[name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name} missing: {printed}"));
+        assert!(rate.is_finite() && rate > 0.0, "{name}: {rate}");
+    }
+    fails(
+        dir.path(),
+        &["bench", "--bits", "1000"],
+        "a 1000-bit key is not supported",
+    );
+}

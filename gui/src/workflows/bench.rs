@@ -1,0 +1,94 @@
+//! `hecate bench`: operations per second of each step, single-threaded, like `openssl speed`.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use hecate::{KeySize, Model, Plaintext, PrivateKey};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use serde::Serialize;
+
+use super::os_rng;
+use crate::with_key_size;
+
+/// Operations per second.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Rates {
+    /// Bits of n.
+    pub bits: u32,
+    /// Key generations.
+    pub keygen: f64,
+    /// Encryptions with the public key.
+    pub encrypt_public: f64,
+    /// Encryptions by the key holder, through the CRT.
+    pub encrypt_crt: f64,
+    /// Decryptions (CRT).
+    pub decrypt: f64,
+    /// Re-randomized predictions of a 4-feature model with mixed-sign weights.
+    pub predict4: f64,
+    /// The same with 100 features.
+    pub predict100: f64,
+}
+
+/// Measures every rate, each for at least `time` and 3 runs.
+pub fn bench(bits: u32, time: Duration) -> Result<Rates> {
+    with_key_size!(bits, |S| bench_sized::<S>(time))
+}
+
+fn bench_sized<S: KeySize>(time: Duration) -> Result<Rates> {
+    let mut rng = os_rng();
+    let keygen = rate(time, || PrivateKey::<S>::generate(&mut os_rng()).map(drop))?;
+    let key = PrivateKey::<S>::generate(&mut rng)?;
+    let public = key.public_key();
+    let m = Plaintext::from_u64(0x1234_5678_9abc);
+    let encrypt_public = rate(time, || public.encrypt(&m, &mut os_rng()).map(drop))?;
+    let encrypt_crt = rate(time, || key.encrypt(&m, &mut os_rng()).map(drop))?;
+    let c = public.encrypt(&m, &mut rng)?;
+    let decrypt = rate(time, || key.decrypt(&c).map(drop))?;
+    let predict4 = predict_rate(&key, 4, time)?;
+    let predict100 = predict_rate(&key, 100, time)?;
+    Ok(Rates {
+        bits: S::BITS,
+        keygen,
+        encrypt_public,
+        encrypt_crt,
+        decrypt,
+        predict4,
+        predict100,
+    })
+}
+
+/// A model with `d` mixed-sign weights of a few significant bits each, like a fitted model's, on
+/// features encrypted once.
+fn predict_rate<S: KeySize>(key: &PrivateKey<S>, d: usize, time: Duration) -> Result<f64> {
+    let mut values = StdRng::seed_from_u64(d as u64);
+    let names: Vec<String> = (0..d).map(|i| format!("x{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let weights: Vec<f64> = (0..d)
+        .map(|_| values.random_range(-1000.0..1000.0))
+        .collect();
+    let features: Vec<f64> = (0..d).map(|_| values.random_range(-100.0..100.0)).collect();
+    let (model, _) = Model::from_f64("y", &names, &weights, 12.5, &mut os_rng())?;
+    let query = key
+        .public_key()
+        .encrypt_features(&features, None, &mut os_rng())?;
+    rate(time, || {
+        model
+            .predict(key.public_key(), &query, &mut os_rng())
+            .map(drop)
+    })
+}
+
+/// Runs `operation` for at least `time` and at least 3 times; returns runs per second.
+fn rate<E>(time: Duration, mut operation: impl FnMut() -> Result<(), E>) -> Result<f64>
+where
+    anyhow::Error: From<E>,
+{
+    let start = Instant::now();
+    let mut runs = 0u32;
+    while runs < 3 || start.elapsed() < time {
+        operation()?;
+        runs += 1;
+    }
+    Ok(f64::from(runs) / start.elapsed().as_secs_f64())
+}
