@@ -60,13 +60,8 @@ pub enum Command {
         #[arg(long)]
         key: PathBuf,
         /// The feature values, comma-separated, in the model's order (e.g. 36,5,5,1 or -2.5,3).
-        #[arg(
-            long,
-            value_delimiter = ',',
-            allow_hyphen_values = true,
-            required = true
-        )]
-        values: Vec<f64>,
+        #[arg(long, allow_hyphen_values = true, value_parser = values_parser)]
+        values: Values,
         /// The company's model card: the values are checked against its features.
         #[arg(long)]
         card: Option<PathBuf>,
@@ -154,13 +149,23 @@ pub enum Command {
     },
 }
 
+/// A parsed `--values` list.
+#[derive(Clone, Debug)]
+pub struct Values(Vec<f64>);
+
+fn values_parser(text: &str) -> Result<Values, String> {
+    encrypt::parse_values(text)
+        .map(Values)
+        .map_err(|error| error.to_string())
+}
+
 /// Runs a parsed command line.
 pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Keygen { bits, out, format } => run_keygen(bits, &out, format),
         Command::Encrypt {
             key,
-            values,
+            values: Values(values),
             card,
             names,
             out,

@@ -10,6 +10,20 @@ use super::{encode, os_rng};
 use crate::interop::phe;
 use crate::with_key_size;
 
+/// Parses a `--values` list: comma-separated finite numbers (`36,5,5,1`, `-2.5,3`, `1e-3`).
+pub fn parse_values(text: &str) -> Result<Vec<f64>> {
+    text.split(',')
+        .enumerate()
+        .map(|(index, item)| {
+            let item = item.trim();
+            match item.parse::<f64>() {
+                Ok(value) if value.is_finite() => Ok(value),
+                _ => bail!("value {} ({item:?}) is not a finite number", index + 1),
+            }
+        })
+        .collect()
+}
+
 /// The public key in a key file, whether the file holds the private key or the public one.
 pub fn public_key<S: KeySize>(key_file: &[u8]) -> Result<PublicKey<S>> {
     Ok(match Kind::of(key_file)? {
@@ -111,4 +125,25 @@ fn check_card(card: &ModelCard, bits: u32, count: usize, names: Option<&[String]
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_values;
+
+    #[test]
+    fn values_lists() {
+        assert_eq!(
+            parse_values("36,5,5,1").expect("valid"),
+            [36.0, 5.0, 5.0, 1.0]
+        );
+        assert_eq!(
+            parse_values(" -2.5 , 3,1e-3").expect("valid"),
+            [-2.5, 3.0, 1e-3]
+        );
+        for bad in ["", "1,,2", "nan", "1,inf", "x", "1;2", "1e999"] {
+            let error = parse_values(bad).expect_err(bad).to_string();
+            assert!(error.contains("is not a finite number"), "{bad:?}: {error}");
+        }
+    }
 }
