@@ -416,6 +416,14 @@ fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path, format: Forma
             Ok(target)
         })
         .collect();
+    if let [only] = results.as_slice() {
+        // One query: its error is the one line to show.
+        let target = only
+            .as_ref()
+            .map_err(|error| anyhow::anyhow!("{error:#}"))?;
+        println!("wrote {}", target.display());
+        return Ok(());
+    }
     let mut failed = 0;
     for result in results {
         match result {

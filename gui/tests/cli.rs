@@ -15,7 +15,9 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/employees.csv");
+mod common;
+
+use common::{SAMPLE, evaluate, fails, ok, train};
 
 fn hecate(dir: &Path) -> Command {
     let mut command = Command::cargo_bin("hecate").expect("the hecate binary");
@@ -23,43 +25,12 @@ fn hecate(dir: &Path) -> Command {
     command
 }
 
-/// Runs a command that must succeed; returns its stdout.
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let output = hecate(dir).args(args).output().expect("runs");
-    assert!(
-        output.status.success(),
-        "hecate {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("UTF-8")
-}
-
-/// Runs a command that must fail with exit code 1 and one line on stderr containing `message`.
-fn fails(dir: &Path, args: &[&str], message: &str) {
-    let assert = hecate(dir).args(args).assert().code(1);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).expect("UTF-8");
-    assert!(stderr.starts_with("hecate: "), "{stderr}");
-    assert!(
-        stderr.contains(message),
-        "expected {message:?} in {stderr:?}"
-    );
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("backtrace"),
-        "{stderr}"
-    );
-}
-
 /// A directory with a 2048-bit customer key, a model trained on the sample, and a query.
 fn setup() -> TempDir {
     let dir = TempDir::new().expect("temp dir");
     let path = dir.path();
     ok(path, &["keygen", "--bits", "2048", "--out", "customer.key"]);
-    ok(
-        path,
-        &[
-            "train", "--csv", SAMPLE, "--target", "salary", "--out", "model.hm",
-        ],
-    );
+    train(path);
     ok(
         path,
         &[
@@ -104,34 +75,8 @@ fn the_walkthrough() {
     let value: f64 = printed.trim().parse().expect("a number");
 
     // The same prediction in the clear, from the coefficients `train` printed.
-    let report = ok(
-        path,
-        &[
-            "train", "--csv", SAMPLE, "--target", "salary", "--out", "again.hm",
-        ],
-    );
-    let mut lines = report.lines();
-    let intercept: f64 = lines
-        .next()
-        .expect("intercept")
-        .split('=')
-        .nth(1)
-        .expect("=")
-        .trim()
-        .parse()
-        .expect("number");
-    let weights: Vec<f64> = lines
-        .take(4)
-        .map(|line| {
-            line.trim()
-                .split(' ')
-                .next()
-                .expect("weight")
-                .parse()
-                .expect("number")
-        })
-        .collect();
-    let expected = intercept + weights[0] * 36.0 + weights[1] * 5.0 + weights[2] * 5.0 + weights[3];
+    let (weights, intercept) = train(path);
+    let expected = evaluate(&weights, intercept, &[36.0, 5.0, 5.0, 1.0]);
     assert!((value - expected).abs() < 1e-3, "{value} vs {expected}");
 
     let json = ok(

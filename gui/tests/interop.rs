@@ -13,41 +13,13 @@ use std::fs;
 use std::path::Path;
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use tempfile::TempDir;
 
-const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/employees.csv");
+mod common;
+
+use common::{evaluate as expected, fails as hecate_fails, ok as hecate, train};
+
 const PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/phe_peer.py");
-
-fn hecate(dir: &Path, args: &[&str]) -> String {
-    let output = Command::cargo_bin("hecate")
-        .expect("binary")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "hecate {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("UTF-8")
-}
-
-fn hecate_fails(dir: &Path, args: &[&str], message: &str) {
-    let output = Command::cargo_bin("hecate")
-        .expect("binary")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains(message) && !stderr.contains("panicked"),
-        "expected {message:?} in {stderr}"
-    );
-}
 
 fn python(dir: &Path, args: &[&str]) -> String {
     let output = Process::new("python3")
@@ -62,42 +34,6 @@ fn python(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).expect("UTF-8")
-}
-
-/// Trains the sample model in `dir`; returns (weights, intercept) as `train` printed them.
-fn train(dir: &Path) -> (Vec<f64>, f64) {
-    let report = hecate(
-        dir,
-        &[
-            "train", "--csv", SAMPLE, "--target", "salary", "--out", "model.hm",
-        ],
-    );
-    let mut lines = report.lines();
-    let intercept = lines
-        .next()
-        .expect("intercept")
-        .split('=')
-        .nth(1)
-        .expect("=")
-        .trim()
-        .parse()
-        .expect("number");
-    let weights = lines
-        .take(4)
-        .map(|l| {
-            l.trim()
-                .split(' ')
-                .next()
-                .expect("w")
-                .parse()
-                .expect("number")
-        })
-        .collect();
-    (weights, intercept)
-}
-
-fn expected(weights: &[f64], intercept: f64, values: &[f64]) -> f64 {
-    intercept + weights.iter().zip(values).map(|(w, x)| w * x).sum::<f64>()
 }
 
 #[test]
