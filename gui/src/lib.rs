@@ -1,6 +1,8 @@
 //! Hecate's application: the workflows behind the `hecate` command line (and, next, the desktop
 //! app), one implementation of each, with no printing: the front ends present their results.
 
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod files;
 pub mod interop;
 pub mod workflows;

@@ -1,18 +1,16 @@
-//! `hecate`: with a subcommand it works headless; with none it prints help (the desktop app comes
-//! with the next issue).
+//! `hecate`: with a subcommand it works headless; with none it opens the desktop app (or prints help
+//! in a build without the `gui` feature).
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 
 mod cli;
 
 fn main() -> ExitCode {
     let arguments = cli::Cli::parse();
     let Some(command) = arguments.command else {
-        // The desktop app will open here; until then, say what there is.
-        let _ = cli::Cli::command().print_help();
-        return ExitCode::SUCCESS;
+        return open_app();
     };
     match cli::run(command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -21,4 +19,24 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// With no subcommand: the desktop app, or help in a headless build.
+#[cfg(feature = "gui")]
+fn open_app() -> ExitCode {
+    match hecate_gui::app::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("hecate: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_app() -> ExitCode {
+    use clap::CommandFactory;
+    // A headless build (--no-default-features): say what there is.
+    let _ = cli::Cli::command().print_help();
+    ExitCode::SUCCESS
 }

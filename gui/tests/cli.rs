@@ -426,17 +426,32 @@ fn csv_problems_are_clear_errors() {
 }
 
 #[test]
-fn usage_errors_exit_2_and_no_arguments_prints_help() {
+fn usage_errors_exit_2_and_no_arguments_opens_the_app() {
     let dir = TempDir::new().expect("temp dir");
     hecate(dir.path()).args(["keygen"]).assert().code(2);
     hecate(dir.path())
         .args(["encrypt", "--key", "k", "--values", "1,x", "--out", "q"])
         .assert()
         .code(2);
-    hecate(dir.path())
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("Usage"));
+    // No subcommand opens the desktop app: without a display that is a clear error, not a panic
+    // (a build without the `gui` feature prints the help instead).
+    let mut no_display = hecate(dir.path());
+    no_display
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY");
+    if cfg!(feature = "gui") {
+        no_display
+            .assert()
+            .code(1)
+            .stderr(predicate::str::starts_with(
+                "hecate: cannot open the window",
+            ));
+    } else {
+        no_display
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Usage"));
+    }
     fails(
         dir.path(),
         &["keygen", "--bits", "1024", "--out", "k.key"],

@@ -87,3 +87,25 @@ fn names(names: &[Name]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Each ciphertext of a query message, shortened for display: the first and last 8 hex digits.
+pub fn ciphertexts(query: &[u8]) -> Result<Vec<String>> {
+    with_key_size!(key_bits(query)?, |S| {
+        let query = Query::<S>::from_bytes(query)?;
+        Ok(query
+            .features
+            .iter()
+            .map(|feature| shorten(feature.ciphertext.value()))
+            .collect())
+    })
+}
+
+/// `0x1a2b3c4d...5e6f7a8b` for a big integer (ASCII: every font has it).
+fn shorten<T: hecate::Integer>(value: &T) -> String {
+    let mut bytes = vec![0u8; T::BYTES];
+    value.write_be(&mut bytes);
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    let head = hex.get(..8).unwrap_or_default();
+    let tail = hex.get(hex.len().saturating_sub(8)..).unwrap_or_default();
+    format!("0x{head}...{tail}")
+}

@@ -1,0 +1,292 @@
+//! The walkthrough's story as state, without egui: each step runs on a worker thread with the same
+//! workflows the command line uses, and the views only draw what is here.
+
+use std::sync::mpsc::{Receiver, channel};
+use std::thread;
+
+use anyhow::{Result, anyhow};
+use hecate::Model;
+use zeroize::Zeroizing;
+
+use crate::workflows::decrypt::Decrypted;
+use crate::workflows::keygen::KeyPair;
+use crate::workflows::train::{self, Trained};
+use crate::workflows::{decrypt, encrypt, inspect, keygen, predict};
+
+/// The bundled sample data the company trains on.
+pub const SAMPLE: &[u8] = include_bytes!("../../../data/employees.csv");
+
+/// The customer's features, in the model's order, with the range each input allows.
+pub const FEATURES: [(&str, f64, f64); 4] = [
+    ("age", 18.0, 100.0),
+    ("healthy_eating", 0.0, 10.0),
+    ("active_lifestyle", 0.0, 10.0),
+    ("gender", 0.0, 1.0),
+];
+
+/// The steps, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    /// The customer generates a key.
+    Keygen,
+    /// The customer encrypts the features into a query.
+    Encrypt,
+    /// The query travels to the company.
+    Send,
+    /// The company computes the answer on ciphertexts.
+    Compute,
+    /// The answer travels back.
+    Return,
+    /// The customer decrypts the prediction.
+    Decrypt,
+}
+
+impl Step {
+    /// Every step, in order.
+    pub const ALL: [Self; 6] = [
+        Self::Keygen,
+        Self::Encrypt,
+        Self::Send,
+        Self::Compute,
+        Self::Return,
+        Self::Decrypt,
+    ];
+
+    /// What the button says.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Keygen => "1. Generate the customer's key",
+            Self::Encrypt => "2. Encrypt the features",
+            Self::Send => "3. Send the query",
+            Self::Compute => "4. Compute on ciphertexts",
+            Self::Return => "5. Return the answer",
+            Self::Decrypt => "6. Decrypt the prediction",
+        }
+    }
+}
+
+/// What a step produced.
+enum Done {
+    Key(KeyPair),
+    Query(Vec<u8>, Vec<String>),
+    Answer(Vec<u8>),
+    Prediction(Decrypted),
+}
+
+/// The whole story: the company's model, the customer's inputs, and what each step produced.
+pub struct Story {
+    /// The company's model, trained on the sample when the story starts.
+    pub trained: Trained,
+    /// The customer's feature values.
+    pub values: [f64; 4],
+    /// Bits of the customer's key.
+    pub bits: u32,
+    /// The customer's key pair, once generated.
+    pub key: Option<KeyPair>,
+    /// The query message, once encrypted, and its ciphertexts shortened for display.
+    pub query: Option<(Vec<u8>, Vec<String>)>,
+    /// Whether the company has received the query.
+    pub sent: bool,
+    /// The answer message, once computed.
+    pub answer: Option<Vec<u8>>,
+    /// Whether the customer has received the answer.
+    pub returned: bool,
+    /// The decrypted prediction.
+    pub prediction: Option<Decrypted>,
+    /// The last error, shown in the app.
+    pub error: Option<String>,
+    /// Whether to go on to the next step when one finishes.
+    pub running_all: bool,
+    pending: Option<(Step, Receiver<Result<Done>>)>,
+}
+
+impl core::fmt::Debug for Story {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Story")
+            .field("bits", &self.bits)
+            .field("next_step", &self.next_step())
+            .field("pending", &self.pending())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Story {
+    /// A new story: the company trains on the bundled sample.
+    pub fn new(values: [f64; 4], bits: u32) -> Result<Self> {
+        let options = train::Options {
+            target: "salary".into(),
+            features: None,
+            holdout: None,
+            seed: 0,
+        };
+        Ok(Self {
+            trained: train::train(SAMPLE, &options)?,
+            values,
+            bits,
+            key: None,
+            query: None,
+            sent: false,
+            answer: None,
+            returned: false,
+            prediction: None,
+            error: None,
+            running_all: false,
+            pending: None,
+        })
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Model {
+        &self.trained.model
+    }
+
+    /// The next step to take, if any.
+    pub fn next_step(&self) -> Option<Step> {
+        Step::ALL.into_iter().find(|step| !self.is_done(*step))
+    }
+
+    /// Whether `step` has been taken.
+    pub fn is_done(&self, step: Step) -> bool {
+        match step {
+            Step::Keygen => self.key.is_some(),
+            Step::Encrypt => self.query.is_some(),
+            Step::Send => self.sent,
+            Step::Compute => self.answer.is_some(),
+            Step::Return => self.returned,
+            Step::Decrypt => self.prediction.is_some(),
+        }
+    }
+
+    /// The step running on the worker, if any.
+    pub fn pending(&self) -> Option<Step> {
+        self.pending.as_ref().map(|(step, _)| *step)
+    }
+
+    /// Starts over with the current inputs (the model stays).
+    pub fn reset(&mut self) {
+        self.key = None;
+        self.query = None;
+        self.sent = false;
+        self.answer = None;
+        self.returned = false;
+        self.prediction = None;
+        self.error = None;
+        self.running_all = false;
+        self.pending = None;
+    }
+
+    /// Runs every remaining step, one after the other.
+    pub fn run_all(&mut self) {
+        if self.prediction.is_some() {
+            self.reset();
+        }
+        self.running_all = true;
+        self.advance();
+    }
+
+    /// Takes the next step: instant ones at once, the others on a worker thread.
+    pub fn advance(&mut self) {
+        if self.pending.is_some() {
+            return;
+        }
+        let Some(step) = self.next_step() else {
+            self.running_all = false;
+            return;
+        };
+        match step {
+            Step::Send => self.sent = true,
+            Step::Return => self.returned = true,
+            _ => self.spawn(step),
+        }
+        if self.running_all && self.pending.is_none() {
+            self.advance();
+        }
+    }
+
+    fn spawn(&mut self, step: Step) {
+        let (sender, receiver) = channel();
+        let inputs = Inputs {
+            bits: self.bits,
+            values: self.values,
+            key: self
+                .key
+                .as_ref()
+                .map(|pair| (pair.private.clone(), pair.public.clone())),
+            query: self.query.as_ref().map(|(bytes, _)| bytes.clone()),
+            answer: self.answer.clone(),
+            model: self.trained.model.clone(),
+        };
+        thread::spawn(move || {
+            // The app may have been closed: nobody to tell.
+            let _ = sender.send(work(step, inputs));
+        });
+        self.pending = Some((step, receiver));
+    }
+
+    /// Collects a finished step, if any; returns whether the story changed.
+    pub fn poll(&mut self) -> bool {
+        let Some((_, receiver)) = &self.pending else {
+            return false;
+        };
+        let Ok(result) = receiver.try_recv() else {
+            return false;
+        };
+        self.pending = None;
+        match result {
+            Ok(Done::Key(pair)) => self.key = Some(pair),
+            Ok(Done::Query(bytes, previews)) => self.query = Some((bytes, previews)),
+            Ok(Done::Answer(bytes)) => self.answer = Some(bytes),
+            Ok(Done::Prediction(prediction)) => self.prediction = Some(prediction),
+            Err(error) => {
+                self.error = Some(format!("{error:#}"));
+                self.running_all = false;
+            }
+        }
+        if self.running_all {
+            self.advance();
+        }
+        true
+    }
+
+    /// The model's prediction computed in the clear, to compare with the decrypted one.
+    pub fn plaintext_prediction(&self) -> Option<f64> {
+        self.trained.model.evaluate(&self.values).ok()
+    }
+}
+
+/// What a step works on, copied for the worker thread.
+struct Inputs {
+    bits: u32,
+    values: [f64; 4],
+    key: Option<(Zeroizing<Vec<u8>>, Vec<u8>)>,
+    query: Option<Vec<u8>>,
+    answer: Option<Vec<u8>>,
+    model: Model,
+}
+
+/// One step's work, with the command line's workflows.
+fn work(step: Step, inputs: Inputs) -> Result<Done> {
+    let missing = |what: &str| anyhow!("no {what} yet");
+    match step {
+        Step::Keygen => keygen::generate(inputs.bits).map(Done::Key),
+        Step::Encrypt => {
+            let (_, public) = inputs.key.ok_or_else(|| missing("key"))?;
+            let card = inputs.model.card(&[2048, 3072, 4096])?;
+            let bytes = encrypt::encrypt(&public, &inputs.values, Some(&card), None)?.to_vec();
+            let previews = inspect::ciphertexts(&bytes)?;
+            Ok(Done::Query(bytes, previews))
+        }
+        Step::Compute => {
+            let query = inputs.query.ok_or_else(|| missing("query"))?;
+            Ok(Done::Answer(
+                predict::predict(&inputs.model, &query)?.to_vec(),
+            ))
+        }
+        Step::Decrypt => {
+            let (private, _) = inputs.key.ok_or_else(|| missing("key"))?;
+            let answer = inputs.answer.ok_or_else(|| missing("answer"))?;
+            decrypt::decrypt(&private, &answer).map(Done::Prediction)
+        }
+        Step::Send | Step::Return => Err(anyhow!("nothing to compute for {step:?}")),
+    }
+}
