@@ -423,6 +423,60 @@ fn csv_problems_are_clear_errors() {
         ],
         "no column \"c\"",
     );
+    fs::write(
+        file(path, "twice.csv"),
+        "a,a,y\n1,2,3\n2,3,4\n3,5,6\n4,4,4\n5,1,2\n",
+    )
+    .expect("write");
+    fails(
+        path,
+        &[
+            "train",
+            "--csv",
+            "twice.csv",
+            "--target",
+            "y",
+            "--out",
+            "m.hm",
+        ],
+        "column \"a\" appears twice",
+    );
+    fs::write(
+        file(path, "fine.csv"),
+        "a,b,y\n1,2,3\n2,3,4\n3,5,6\n4,4,4\n5,1,2\n",
+    )
+    .expect("write");
+    fails(
+        path,
+        &[
+            "train",
+            "--csv",
+            "fine.csv",
+            "--target",
+            "y",
+            "--features",
+            "a,y",
+            "--out",
+            "m.hm",
+        ],
+        "cannot also be a feature",
+    );
+    fails(
+        path,
+        &[
+            "train",
+            "--csv",
+            "fine.csv",
+            "--target",
+            "y",
+            "--features",
+            "a,a",
+            "--out",
+            "m.hm",
+        ],
+        "feature \"a\" is listed twice",
+    );
+    assert!(!file(path, "m.hm").exists());
 }
 
 #[test]

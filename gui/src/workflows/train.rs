@@ -127,6 +127,9 @@ impl Table {
                 format!("no column {name:?}; the columns are {}", header.join(", "))
             })
         };
+        if let Some(name) = repeated(&header) {
+            bail!("column {name:?} appears twice in the header");
+        }
         let target = column(&options.target)?;
         let features: Vec<String> = match &options.features {
             Some(names) => names.clone(),
@@ -138,6 +141,12 @@ impl Table {
         };
         if features.is_empty() {
             bail!("no feature columns besides the target {:?}", options.target);
+        }
+        if features.contains(&options.target) {
+            bail!("the target {:?} cannot also be a feature", options.target);
+        }
+        if let Some(name) = repeated(&features) {
+            bail!("feature {name:?} is listed twice");
         }
         let columns = features
             .iter()
@@ -210,6 +219,14 @@ impl Table {
             rows: rows.len(),
         }
     }
+}
+
+/// The first name that appears twice in `names`.
+fn repeated(names: &[String]) -> Option<&String> {
+    names
+        .iter()
+        .enumerate()
+        .find_map(|(i, name)| names.get(..i)?.contains(name).then_some(name))
 }
 
 /// Ordinary least squares on `rows` with an intercept, by SVD.
