@@ -103,7 +103,8 @@ impl HecateApp {
         let story = &mut self.story;
         ui.heading("Customer");
         ui.label("Sees everything of their own; their features never leave in the clear.");
-        let editable = story.key.is_none() || story.query.is_none();
+        // The values are fixed once a query is being made from them.
+        let editable = story.query.is_none() && story.pending().is_none();
         egui::Grid::new("features").show(ui, |ui| {
             for ((name, low, high), value) in FEATURES.iter().zip(&mut story.values) {
                 let label = ui.label(*name);

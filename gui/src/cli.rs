@@ -35,7 +35,11 @@ impl Format {
     }
 
     fn answer_extension(self) -> &'static str {
-        if self == Self::Hecate { "ha" } else { "json" }
+        if self == Self::Hecate {
+            "ha"
+        } else {
+            "answer.json"
+        }
     }
 }
 
@@ -87,13 +91,13 @@ pub enum Command {
         #[arg(long, value_delimiter = ',')]
         features: Option<Vec<String>>,
         /// Hold out this share of the rows (e.g. 0.2) and report the fit on them too.
-        #[arg(long)]
+        #[arg(long, value_parser = share_parser)]
         holdout: Option<f64>,
         /// Seed of the hold-out split.
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// Key sizes the card accepts, comma-separated.
-        #[arg(long, value_delimiter = ',', default_value = "2048,3072,4096")]
+        #[arg(long, value_delimiter = ',', default_value = "2048,3072,4096", value_parser = key_size_parser)]
         key_sizes: Vec<u32>,
         /// The model file to write (mode 0600); the card is written beside it (.card).
         #[arg(long)]
@@ -140,9 +144,9 @@ pub enum Command {
         /// Bits of the modulus n: 2048, 3072 or 4096.
         #[arg(long, default_value_t = 2048)]
         bits: u32,
-        /// Seconds to spend on each measurement (at least 3 runs each).
-        #[arg(long, default_value_t = 1.0)]
-        seconds: f64,
+        /// Seconds to spend on each measurement, 0 to 3600 (at least 3 runs each).
+        #[arg(long, default_value = "1", value_parser = seconds_parser)]
+        seconds: Duration,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -152,6 +156,27 @@ pub enum Command {
 /// A parsed `--values` list.
 #[derive(Clone, Debug)]
 pub struct Values(Vec<f64>);
+
+fn share_parser(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(share) if (0.0..1.0).contains(&share) => Ok(share),
+        _ => Err("a share in [0, 1), e.g. 0.2".into()),
+    }
+}
+
+fn key_size_parser(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(bits @ (2048 | 3072 | 4096)) => Ok(bits),
+        _ => Err("2048, 3072 or 4096".into()),
+    }
+}
+
+fn seconds_parser(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if (0.0..=3600.0).contains(&seconds) => Ok(Duration::from_secs_f64(seconds)),
+        _ => Err("seconds from 0 to 3600".into()),
+    }
+}
 
 fn values_parser(text: &str) -> Result<Values, String> {
     encrypt::parse_values(text)
@@ -233,7 +258,13 @@ pub fn run(command: Command) -> Result<()> {
             json,
             format: Format::Hecate,
         } => {
-            let result = decrypt::decrypt(&files::read(&key)?, &files::read(&answer)?)
+            let key_file = files::read(&key)?;
+            // A key file of the wrong kind is the key's fault, not the answer's.
+            let kind = hecate::Kind::of(&key_file).with_context(|| key.display().to_string())?;
+            if kind != hecate::Kind::PrivateKey {
+                bail!("{}: expected a private key, found a {kind}", key.display());
+            }
+            let result = decrypt::decrypt(&key_file, &files::read(&answer)?)
                 .with_context(|| answer.display().to_string())?;
             if json {
                 let line = serde_json::json!({
@@ -252,9 +283,7 @@ pub fn run(command: Command) -> Result<()> {
             seconds,
             json,
         } => {
-            let time =
-                Duration::try_from_secs_f64(seconds).context("--seconds must be a duration")?;
-            let rates = bench::bench(bits, time)?;
+            let rates = bench::bench(bits, seconds)?;
             if json {
                 println!("{}", serde_json::to_string(&rates)?);
             } else {
@@ -317,8 +346,7 @@ fn run_keygen(bits: u32, out: &Path, format: Format) -> Result<()> {
     }
     let pair = with_spinner(searching, || keygen::generate(bits))?;
     let public = out.with_extension("pub");
-    files::write(out, &pair.private, Access::Private)?;
-    files::write(&public, &pair.public, Access::Public)?;
+    files::write_pair(out, &pair.private, &public, &pair.public)?;
     println!(
         "wrote {} (private, keep it) and {} (public)",
         out.display(),
@@ -331,20 +359,13 @@ fn run_keygen(bits: u32, out: &Path, format: Format) -> Result<()> {
 fn run_train(csv: &Path, options: &train::Options, key_sizes: &[u32], out: &Path) -> Result<()> {
     let trained =
         train::train(&files::read(csv)?, options).with_context(|| csv.display().to_string())?;
-    println!("{} = {:+.6}", options.target, trained.intercept);
+    println!("{} = {:+}", options.target, trained.intercept);
     for (name, weight) in trained.features.iter().zip(&trained.weights) {
-        println!("    {weight:+.6} · {name}");
+        println!("    {weight:+} · {name}");
     }
-    let fit = trained.training;
-    println!(
-        "training: R² {:.4}, RMSE {:.4} ({} rows)",
-        fit.r2, fit.rmse, fit.rows
-    );
+    println!("training: {}", describe(&trained.training));
     if let Some(fit) = trained.holdout {
-        println!(
-            "hold-out: R² {:.4}, RMSE {:.4} ({} rows)",
-            fit.r2, fit.rmse, fit.rows
-        );
+        println!("hold-out: {}", describe(&fit));
     }
     if trained.quantization.max_absolute_error > 0.0 {
         println!(
@@ -354,22 +375,25 @@ fn run_train(csv: &Path, options: &train::Options, key_sizes: &[u32], out: &Path
     }
     let card = trained.model.card(key_sizes)?;
     let card_path = out.with_extension("card");
-    files::write(
-        out,
-        &hecate_gui::workflows::encode(|buffer| trained.model.to_bytes(buffer))?,
-        Access::Private,
-    )?;
-    files::write(
-        &card_path,
-        &hecate_gui::workflows::encode(|buffer| card.to_bytes(buffer))?,
-        Access::Public,
-    )?;
+    let model = hecate_gui::workflows::encode(|buffer| trained.model.to_bytes(buffer))?;
+    let card = hecate_gui::workflows::encode(|buffer| card.to_bytes(buffer))?;
+    files::write_pair(out, &model, &card_path, &card)?;
     println!(
         "wrote {} (secret) and {} (publish it)",
         out.display(),
         card_path.display()
     );
     Ok(())
+}
+
+/// `R² 0.8751, RMSE 178.1146 (192 rows)`, with "n/a" for an undefined R².
+fn describe(fit: &train::Fit) -> String {
+    let r2 = if fit.r2.is_finite() {
+        format!("{:.4}", fit.r2)
+    } else {
+        "n/a".into()
+    };
+    format!("R² {r2}, RMSE {:.4} ({} rows)", fit.rmse, fit.rows)
 }
 
 fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path, format: Format) -> Result<()> {
@@ -396,9 +420,31 @@ fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path, format: Forma
         bail!("no query files (*.{}) found", format.query_extension());
     }
     let single = paths.len() == 1 && !out.is_dir();
+    // Where each answer goes, decided before any work: no answer may overwrite a query or another.
+    let targets: Vec<PathBuf> = paths
+        .iter()
+        .map(|query| {
+            if single {
+                out.to_path_buf()
+            } else {
+                out.join(query.file_stem().unwrap_or_default())
+                    .with_extension(format.answer_extension())
+            }
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for target in &targets {
+        if paths.contains(target) || !seen.insert(target) {
+            bail!(
+                "{}: two answers, or an answer and a query, would be the same file; choose another --out",
+                target.display()
+            );
+        }
+    }
     let results: Vec<Result<PathBuf>> = paths
         .par_iter()
-        .map(|query| {
+        .zip(&targets)
+        .map(|(query, target)| {
             let query_file = files::read(query)?;
             let answer = match format {
                 Format::Hecate => predict::predict(&model, &query_file),
@@ -406,12 +452,7 @@ fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path, format: Forma
                     .map(|json| zeroize::Zeroizing::new(json.into_bytes())),
             }
             .with_context(|| query.display().to_string())?;
-            let target = if single {
-                out.to_path_buf()
-            } else {
-                out.join(query.file_stem().unwrap_or_default())
-                    .with_extension(format.answer_extension())
-            };
+            let target = target.clone();
             files::write(&target, &answer, Access::Public)?;
             Ok(target)
         })

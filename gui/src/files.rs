@@ -82,3 +82,26 @@ fn set_mode(file: &fs::File, mode: u32) -> Result<()> {
 fn set_mode(_file: &fs::File, _mode: u32) -> Result<()> {
     Ok(())
 }
+
+/// Writes a secret file and its public companion (a key and its .pub, a model and its .card): both
+/// or neither. Refuses one path for both, so that one never overwrites the other.
+pub fn write_pair(
+    secret: &Path,
+    secret_bytes: &[u8],
+    public: &Path,
+    public_bytes: &[u8],
+) -> Result<()> {
+    if secret == public {
+        bail!(
+            "{}: the secret file and its public companion would be the same file",
+            secret.display()
+        );
+    }
+    write(public, public_bytes, Access::Public)?;
+    if let Err(error) = write(secret, secret_bytes, Access::Private) {
+        // Neither, then: the public file alone would be a partial result.
+        let _ = fs::remove_file(public);
+        return Err(error);
+    }
+    Ok(())
+}

@@ -383,7 +383,7 @@ fn csv_problems_are_clear_errors() {
         (
             "flat.csv",
             "a,b,y\n1,2,3\n1,5,6\n1,7,9\n1,1,1\n1,3,4\n",
-            "singular",
+            "the feature \"a\" is constant",
         ),
         (
             "twin.csv",

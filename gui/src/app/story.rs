@@ -1,7 +1,7 @@
 //! The walkthrough's story as state, without egui: each step runs on a worker thread with the same
 //! workflows the command line uses, and the views only draw what is here.
 
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::thread;
 
 use anyhow::{Result, anyhow};
@@ -228,8 +228,11 @@ impl Story {
         let Some((_, receiver)) = &self.pending else {
             return false;
         };
-        let Ok(result) = receiver.try_recv() else {
-            return false;
+        let result = match receiver.try_recv() {
+            Ok(result) => result,
+            Err(TryRecvError::Empty) => return false,
+            // The worker died without an answer (it panicked): say so instead of waiting forever.
+            Err(TryRecvError::Disconnected) => Err(anyhow!("the step stopped unexpectedly")),
         };
         self.pending = None;
         match result {

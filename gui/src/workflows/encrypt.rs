@@ -89,8 +89,12 @@ pub fn encrypt_phe(
 ) -> Result<String> {
     with_key_size!(phe::key_bits(keys)?, |S| {
         let key = phe::read_public_key::<S>(keys)?;
-        if let Some(card) = card {
-            check_card(card, S::BITS, values.len(), names)?;
+        match (card, names) {
+            (Some(card), _) => check_card(card, S::BITS, values.len(), names)?,
+            (None, Some(names)) if names.len() != values.len() => {
+                bail!("{} names for {} values", names.len(), values.len());
+            }
+            (None, _) => {}
         }
         let features = key.encrypt_features(values, None, &mut os_rng())?;
         phe::write_query(&key, &features)

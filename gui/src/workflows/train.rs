@@ -36,7 +36,7 @@ pub struct Options {
 /// How well a model fits some rows.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Fit {
-    /// Coefficient of determination.
+    /// Coefficient of determination (NaN when the target is constant over the rows).
     pub r2: f64,
     /// Root mean squared error, in the target's unit.
     pub rmse: f64,
@@ -214,7 +214,12 @@ impl Table {
             total += (self.target(i) - mean).powi(2);
         }
         Fit {
-            r2: 1.0 - residual / total,
+            // Undefined for a constant target: NaN, which the front ends show as such.
+            r2: if total > 0.0 {
+                1.0 - residual / total
+            } else {
+                f64::NAN
+            },
             rmse: (residual / n).sqrt(),
             rows: rows.len(),
         }
@@ -229,15 +234,32 @@ fn repeated(names: &[String]) -> Option<&String> {
         .find_map(|(i, name)| names.get(..i)?.contains(name).then_some(name))
 }
 
-/// Ordinary least squares on `rows` with an intercept, by SVD.
+/// Ordinary least squares on `rows` with an intercept, by SVD on centred and scaled columns, so
+/// that the rank test compares like with like whatever the units of the features.
 fn least_squares(table: &Table, rows: &[usize]) -> Result<(Vec<f64>, f64)> {
     let d = table.features.len();
+    let n = rows.len() as f64;
+    let mut means = vec![0.0; d];
+    let mut scales = vec![0.0; d];
+    for (j, (mean, scale)) in means.iter_mut().zip(&mut scales).enumerate() {
+        let column = || {
+            rows.iter()
+                .map(|&i| table.row(i).get(j).copied().unwrap_or(0.0))
+        };
+        *mean = column().sum::<f64>() / n;
+        *scale = (column().map(|x| (x - *mean).powi(2)).sum::<f64>() / n).sqrt();
+        if !(*scale > 0.0 && scale.is_finite()) {
+            let name = table.features.get(j).map_or("?", String::as_str);
+            bail!(
+                "the feature {name:?} is constant (or not finite) over the training rows: drop it"
+            );
+        }
+    }
     let design = DMatrix::from_fn(rows.len(), d + 1, |r, c| {
         let row = rows.get(r).copied().unwrap_or(0);
-        if c < d {
-            table.row(row).get(c).copied().unwrap_or(0.0)
-        } else {
-            1.0
+        match (table.row(row).get(c), means.get(c), scales.get(c)) {
+            (Some(x), Some(mean), Some(scale)) => (x - mean) / scale,
+            _ => 1.0,
         }
     });
     let targets = DVector::from_iterator(rows.len(), rows.iter().map(|&i| table.target(i)));
@@ -245,14 +267,24 @@ fn least_squares(table: &Table, rows: &[usize]) -> Result<(Vec<f64>, f64)> {
     let largest = svd.singular_values.max();
     if svd.singular_values.min() <= RANK_TOLERANCE * largest {
         bail!(
-            "the design is singular: some of the features {} are constant or linear combinations of others",
+            "the design is singular: some of the features {} are linear combinations of others",
             table.features.join(", ")
         );
     }
     let solution = svd
         .solve(&targets, RANK_TOLERANCE * largest)
         .map_err(|message| anyhow::anyhow!("least squares failed: {message}"))?;
-    let coefficients: Vec<f64> = solution.iter().copied().collect();
-    let (weights, intercept) = coefficients.split_at(d);
-    Ok((weights.to_vec(), intercept.first().copied().unwrap_or(0.0)))
+    // Back to the features' own units.
+    let weights: Vec<f64> = solution
+        .iter()
+        .zip(&scales)
+        .map(|(w, scale)| w / scale)
+        .collect();
+    let intercept = solution.get(d).copied().unwrap_or(0.0)
+        - weights
+            .iter()
+            .zip(&means)
+            .map(|(w, mean)| w * mean)
+            .sum::<f64>();
+    Ok((weights, intercept))
 }
