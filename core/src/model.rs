@@ -481,6 +481,8 @@ impl<S: KeySize> PublicKey<S> {
         exponent: Option<i32>,
         rng: &mut R,
     ) -> Result<Vec<EncryptedNumber<S>, MAX_FEATURES>> {
+        // 2^64 and its shift are public constants: variable time in them leaks nothing.
+        let bound = S::N::from(1u8).wrapping_shl_vartime(FEATURE_MANTISSA_BITS);
         let mut out = Vec::new();
         for value in values {
             let number = match exponent {
@@ -488,7 +490,6 @@ impl<S: KeySize> PublicKey<S> {
                 None => EncodedNumber::from_f64(self, *value)?,
             };
             let exact = number.decode_magnitude(self);
-            let bound = S::N::from(1u8).wrapping_shl_vartime(FEATURE_MANTISSA_BITS);
             // Declassifies only whether the value is small enough.
             if !declassify(exact.ct_lt(&bound)) {
                 return Err(Error::FeatureTooLarge);
