@@ -1,212 +1,554 @@
-//! The desktop app: the walkthrough of both roles side by side. State lives in `story` (no egui);
-//! the views here only draw it and turn clicks into calls.
+//! The desktop app: a walkthrough of both roles side by side, the customer's view and the
+//! company's. State lives in `story`, `customer` and `company` (no egui there); the views in
+//! `views` only draw it and return [`Command`]s, which [`HecateApp`] carries out here, the one
+//! place that opens file dialogs.
 
-use eframe::egui::{self, Color32, RichText};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use eframe::egui::{self, Color32};
+use egui_notify::Toasts;
+use hecate::Kind;
 use serde::{Deserialize, Serialize};
 
+pub mod company;
+pub mod customer;
+pub mod features;
 pub mod story;
+pub mod task;
+mod views;
 
-use story::{FEATURES, Step, Story};
+use company::Company;
+use customer::Customer;
+use story::Story;
 
-/// Settings kept between runs (never a key or any other secret).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+use crate::files;
+
+/// The colour of a problem.
+const PROBLEM_RED: Color32 = Color32::from_rgb(220, 50, 50);
+
+/// The app's views.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Tab {
+    /// Both roles side by side, one step at a time.
+    #[default]
+    Walkthrough,
+    /// The customer's view.
+    Customer,
+    /// The company's view.
+    Company,
+}
+
+impl Tab {
+    /// Every tab, in order.
+    pub const ALL: [Self; 3] = [Self::Walkthrough, Self::Customer, Self::Company];
+
+    /// The tab's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Walkthrough => "Walkthrough",
+            Self::Customer => "Customer",
+            Self::Company => "Company",
+        }
+    }
+}
+
+/// Settings kept between runs. Never a key, a model, a feature value or anything else secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
+    /// The view shown.
+    pub tab: Tab,
     /// Bits of the walkthrough's key.
-    pub bits: u32,
-    /// The customer's last feature values.
-    pub values: [f64; 4],
+    pub walkthrough_bits: u32,
+    /// Bits of the customer's next key.
+    pub key_bits: u32,
+    /// The column the company predicts.
+    pub target: String,
+    /// The share of rows the company holds out.
+    pub holdout: f64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            bits: 2048,
-            values: [36.0, 5.0, 5.0, 1.0],
+            tab: Tab::Walkthrough,
+            walkthrough_bits: 2048,
+            key_bits: 3072,
+            target: "salary".to_owned(),
+            holdout: 0.2,
         }
+    }
+}
+
+/// What a view asks the app to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Show another view.
+    Show(Tab),
+    /// Dismiss the problem shown.
+    Dismiss,
+    /// Walkthrough: run every remaining step.
+    RunStory,
+    /// Walkthrough: take the next step.
+    NextStep,
+    /// Walkthrough: start over.
+    ResetStory,
+    /// Customer: generate a key.
+    GenerateKey,
+    /// Customer: stop generating a key.
+    CancelKeygen,
+    /// Customer: open a private key file.
+    OpenKey,
+    /// Customer: save the key.
+    SaveKey,
+    /// Customer: copy the key's fingerprint.
+    CopyFingerprint,
+    /// Customer: open a model card.
+    OpenCard,
+    /// Customer: encrypt the values into a query.
+    Encrypt,
+    /// Customer: save the query.
+    SaveQuery,
+    /// Customer: open and decrypt an answer.
+    OpenAnswer,
+    /// Company: train on another CSV.
+    OpenCsv,
+    /// Company: train on the bundled sample.
+    UseSample,
+    /// Company: train a model.
+    Train,
+    /// Company: serve a model from a file.
+    OpenModel,
+    /// Company: save the model.
+    SaveModel,
+    /// Company: save the model card for customers.
+    PublishCard,
+    /// Company: open queries.
+    OpenQueries,
+    /// Company: answer the waiting queries.
+    AnswerAll,
+    /// Company: save the answers.
+    SaveAnswers,
+    /// Company: forget the queries.
+    ClearQueries,
+}
+
+/// Files of one kind, for a dialog's filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileKind {
+    /// What the dialog calls them.
+    pub name: &'static str,
+    /// Their extensions.
+    pub extensions: &'static [&'static str],
+}
+
+const PRIVATE_KEY: FileKind = FileKind {
+    name: "Hecate private key",
+    extensions: &["key"],
+};
+const CARD: FileKind = FileKind {
+    name: "Hecate model card",
+    extensions: &["card"],
+};
+const QUERY: FileKind = FileKind {
+    name: "Hecate query",
+    extensions: &["hq"],
+};
+const ANSWER: FileKind = FileKind {
+    name: "Hecate answer",
+    extensions: &["ha"],
+};
+const MODEL: FileKind = FileKind {
+    name: "Hecate model (secret)",
+    extensions: &["hm"],
+};
+const CSV: FileKind = FileKind {
+    name: "CSV table",
+    extensions: &["csv"],
+};
+
+/// Where paths come from: native dialogs in the app, a script in the tests.
+pub trait Dialogs {
+    /// One existing file, or `None` when the user cancels.
+    fn open(&mut self, title: &str, kind: FileKind) -> Option<PathBuf>;
+    /// Any number of existing files.
+    fn open_many(&mut self, title: &str, kind: FileKind) -> Vec<PathBuf>;
+    /// A file to write, suggesting `name`.
+    fn save(&mut self, title: &str, kind: FileKind, name: &str) -> Option<PathBuf>;
+    /// A folder.
+    fn folder(&mut self, title: &str) -> Option<PathBuf>;
+}
+
+/// The desktop's own file dialogs (through the XDG portal on Linux).
+#[derive(Debug, Default)]
+pub struct NativeDialogs;
+
+impl NativeDialogs {
+    fn dialog(title: &str, kind: FileKind) -> rfd::FileDialog {
+        rfd::FileDialog::new()
+            .set_title(title)
+            .add_filter(kind.name, kind.extensions)
+            .add_filter("All files", &["*"])
+    }
+}
+
+impl Dialogs for NativeDialogs {
+    fn open(&mut self, title: &str, kind: FileKind) -> Option<PathBuf> {
+        Self::dialog(title, kind).pick_file()
+    }
+
+    fn open_many(&mut self, title: &str, kind: FileKind) -> Vec<PathBuf> {
+        Self::dialog(title, kind).pick_files().unwrap_or_default()
+    }
+
+    fn save(&mut self, title: &str, kind: FileKind, name: &str) -> Option<PathBuf> {
+        Self::dialog(title, kind).set_file_name(name).save_file()
+    }
+
+    fn folder(&mut self, title: &str) -> Option<PathBuf> {
+        rfd::FileDialog::new().set_title(title).pick_folder()
     }
 }
 
 /// The app.
-#[derive(Debug)]
 pub struct HecateApp {
+    /// The view shown.
+    pub tab: Tab,
     /// The walkthrough.
     pub story: Story,
+    /// The customer's view.
+    pub customer: Customer,
+    /// The company's view.
+    pub company: Company,
+    /// The last problem, shown until dismissed or replaced.
+    pub problem: Option<String>,
+    /// The last thing done, shown until replaced.
+    pub notice: Option<String>,
+    toasts: Toasts,
+    dialogs: Box<dyn Dialogs>,
+}
+
+impl std::fmt::Debug for HecateApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HecateApp")
+            .field("tab", &self.tab)
+            .field("problem", &self.problem)
+            .finish_non_exhaustive()
+    }
 }
 
 impl HecateApp {
-    /// The app with `settings`.
-    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+    /// The app with `settings`, taking paths from `dialogs`.
+    pub fn new(settings: &Settings, dialogs: Box<dyn Dialogs>) -> Result<Self> {
         Ok(Self {
-            story: Story::new(settings.values, settings.bits)?,
+            tab: settings.tab,
+            story: Story::new(story::DEFAULT_VALUES, settings.walkthrough_bits)?,
+            customer: Customer::new(settings.key_bits),
+            company: Company::new(&settings.target, settings.holdout),
+            problem: None,
+            notice: None,
+            toasts: Toasts::default(),
+            dialogs,
         })
+    }
+
+    /// The settings to keep.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            tab: self.tab,
+            walkthrough_bits: self.story.bits,
+            key_bits: self.customer.bits,
+            target: self.company.target.clone(),
+            holdout: self.company.holdout,
+        }
     }
 
     /// The whole window's contents (also what the tests drive).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        if self.story.poll() {
-            ui.ctx().request_repaint();
-        }
-        if self.story.pending().is_some() {
+        self.poll();
+        if self.story.pending().is_some() || self.customer.busy() || self.company.busy() {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(50));
         }
-        ui.heading("Hecate: a prediction without showing your data");
-        ui.label(
-            "The customer encrypts their features, the company computes its salary model on the \
-             ciphertexts, and only the customer can read the answer.",
-        );
-        ui.separator();
-        self.controls(ui);
-        if let Some(error) = &self.story.error {
-            ui.colored_label(Color32::RED, format!("Error: {error}"));
-        }
-        ui.separator();
-        ui.columns(2, |columns| {
-            if let [customer, company] = columns {
-                self.customer(customer);
-                self.company(company);
-            }
-        });
-    }
-
-    fn controls(&mut self, ui: &mut egui::Ui) {
-        let busy = self.story.pending().is_some();
+        let mut commands = Vec::new();
         ui.horizontal(|ui| {
-            if ui
-                .add_enabled(!busy, egui::Button::new("Run the whole story"))
-                .clicked()
-            {
-                self.story.run_all();
-            }
-            if let Some(step) = self.story.next_step()
-                && ui
-                    .add_enabled(!busy, egui::Button::new(step.label()))
-                    .clicked()
-            {
-                self.story.advance();
-            }
-            if ui
-                .add_enabled(!busy, egui::Button::new("Start over"))
-                .clicked()
-            {
-                self.story.reset();
-            }
-            if let Some(step) = self.story.pending() {
-                ui.spinner();
-                ui.label(format!("{}...", step.label()));
-            }
+            ui.heading("Hecate");
+            ui.label("a prediction without showing your data");
         });
-    }
-
-    fn customer(&mut self, ui: &mut egui::Ui) {
-        let story = &mut self.story;
-        ui.heading("Customer");
-        ui.label("Sees everything of their own; their features never leave in the clear.");
-        // The values are fixed once a query is being made from them.
-        let editable = story.query.is_none() && story.pending().is_none();
-        egui::Grid::new("features").show(ui, |ui| {
-            for ((name, low, high), value) in FEATURES.iter().zip(&mut story.values) {
-                let label = ui.label(*name);
-                ui.add_enabled(
-                    editable,
-                    egui::DragValue::new(value).range(*low..=*high).speed(0.1),
-                )
-                .labelled_by(label.id);
-                ui.end_row();
-            }
-        });
-        step_line(
-            ui,
-            story,
-            Step::Keygen,
-            story
-                .key
-                .as_ref()
-                .map(|pair| format!("key {:.16} ({} bits)", pair.fingerprint, story.bits)),
-        );
-        step_line(
-            ui,
-            story,
-            Step::Encrypt,
-            story
-                .query
-                .as_ref()
-                .map(|(bytes, _)| format!("query: {} bytes", bytes.len())),
-        );
-        step_line(
-            ui,
-            story,
-            Step::Send,
-            story.sent.then(|| "sent to the company".to_owned()),
-        );
-        step_line(
-            ui,
-            story,
-            Step::Return,
-            story.returned.then(|| "answer received".to_owned()),
-        );
-        step_line(
-            ui,
-            story,
-            Step::Decrypt,
-            story
-                .prediction
-                .map(|p| format!("decrypted with the key {:.16}", p.fingerprint)),
-        );
-        if let Some(prediction) = &story.prediction {
-            ui.add_space(8.0);
-            ui.label(
-                RichText::new(format!("Predicted salary: {:.2}", prediction.value))
-                    .size(24.0)
-                    .strong(),
-            );
-            if let Some(plain) = story.plaintext_prediction() {
-                ui.label(format!("(the model in the clear: {plain:.2})"));
-            }
-        }
-    }
-
-    fn company(&mut self, ui: &mut egui::Ui) {
-        let story = &self.story;
-        ui.heading("Company");
-        ui.label("Sees only ciphertexts, never the features or the prediction.");
-        ui.label(format!(
-            "Model: salary from {} (trained on the bundled sample, R² {:.3})",
-            story.trained.features.join(", "),
-            story.trained.training.r2
-        ));
-        match (&story.query, story.sent) {
-            (Some((_, ciphertexts)), true) => {
-                ui.label("Received query:");
-                for (name, ciphertext) in story.trained.features.iter().zip(ciphertexts) {
-                    ui.monospace(format!("{name:<17} {ciphertext}"));
+        ui.horizontal(|ui| {
+            for tab in Tab::ALL {
+                if ui.selectable_label(self.tab == tab, tab.title()).clicked() {
+                    commands.push(Command::Show(tab));
                 }
             }
-            _ => {
-                ui.label("Waiting for a query.");
+        });
+        if let Some(problem) = &self.problem {
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(
+                    Color32::from_rgb(220, 50, 50),
+                    format!("Problem: {problem}"),
+                );
+                if ui.small_button("Dismiss").clicked() {
+                    commands.push(Command::Dismiss);
+                }
+            });
+        } else if let Some(notice) = &self.notice {
+            ui.colored_label(Color32::from_rgb(40, 150, 70), notice.as_str());
+        }
+        ui.separator();
+        match self.tab {
+            Tab::Walkthrough => views::walkthrough::show(ui, &mut self.story, &mut commands),
+            Tab::Customer => views::customer::show(ui, &mut self.customer, &mut commands),
+            Tab::Company => views::company::show(ui, &mut self.company, &mut commands),
+        }
+        self.dropped_files(ui.ctx());
+        for command in commands {
+            let result = self.run(command, ui.ctx());
+            self.report(result);
+        }
+        self.toasts.show(ui.ctx());
+    }
+
+    fn poll(&mut self) {
+        self.story.poll();
+        match self.customer.poll() {
+            Some(customer::Finished::Key(seconds)) => self.report(Ok(Some(format!(
+                "Key generated in {seconds:.1} s. Save it to keep it: it is only in memory."
+            )))),
+            Some(customer::Finished::Query) => self.report(Ok(Some(
+                "Query encrypted: save it and send it to the company.".to_owned(),
+            ))),
+            Some(customer::Finished::Failed(error)) => self.report(Err(error)),
+            None => {}
+        }
+        match self.company.poll() {
+            Some(company::Finished::Trained) => {
+                self.report(Ok(Some("Model trained: publish its card.".to_owned())));
+            }
+            Some(company::Finished::Answered(count)) => self.report(Ok(Some(format!(
+                "{count} answer(s) computed: save them and send them back."
+            )))),
+            Some(company::Finished::Failed(error)) => self.report(Err(error)),
+            None => {}
+        }
+    }
+
+    /// Shows what a command did, or what went wrong.
+    fn report(&mut self, result: Result<Option<String>>) {
+        match result {
+            Ok(Some(notice)) => {
+                // Plain toasts without a close cross: egui-notify's icons and cross are not in
+                // egui's default fonts (the problem line above the view has its own button).
+                self.toasts.basic(notice.clone()).closable(false);
+                self.notice = Some(notice);
+                self.problem = None;
+            }
+            Ok(None) => {}
+            Err(error) => {
+                let problem = format!("{error:#}");
+                self.toasts
+                    .custom(problem.clone(), "!".to_owned(), PROBLEM_RED)
+                    .closable(false);
+                self.problem = Some(problem);
             }
         }
-        step_line(
-            ui,
-            story,
-            Step::Compute,
-            story
-                .answer
-                .as_ref()
-                .map(|bytes| format!("answer: {} bytes, re-randomized", bytes.len())),
-        );
+    }
+
+    /// Carries out `command`; returns what to tell the user.
+    pub fn run(&mut self, command: Command, ctx: &egui::Context) -> Result<Option<String>> {
+        let done = |text: String| Ok(Some(text));
+        match command {
+            Command::Show(tab) => self.tab = tab,
+            Command::Dismiss => self.problem = None,
+            Command::RunStory => self.story.run_all(),
+            Command::NextStep => self.story.advance(),
+            Command::ResetStory => self.story.reset(),
+            Command::GenerateKey => self.customer.generate_key(),
+            Command::CancelKeygen => {
+                self.customer.cancel_keygen();
+                return done("Key generation cancelled.".to_owned());
+            }
+            Command::OpenKey => {
+                if let Some(path) = self.dialogs.open("Open your private key", PRIVATE_KEY) {
+                    self.customer.open_key(&files::read(&path)?, &path)?;
+                    return done(format!("Opened the key {}.", path.display()));
+                }
+            }
+            Command::SaveKey => {
+                if let Some(path) = self
+                    .dialogs
+                    .save("Save your key", PRIVATE_KEY, "customer.key")
+                {
+                    let public = self.customer.save_key(&path)?;
+                    return done(format!(
+                        "Saved {} (private: keep it) and {} (public).",
+                        path.display(),
+                        public.display()
+                    ));
+                }
+            }
+            Command::CopyFingerprint => {
+                if let Some(key) = &self.customer.key {
+                    ctx.copy_text(key.fingerprint.to_string());
+                    return done("Fingerprint copied.".to_owned());
+                }
+            }
+            Command::OpenCard => {
+                if let Some(path) = self.dialogs.open("Open the company's model card", CARD) {
+                    self.customer
+                        .open_card(&files::read(&path)?, &file_name(&path))?;
+                    return done(format!("Opened the card {}.", path.display()));
+                }
+            }
+            Command::Encrypt => self.customer.encrypt()?,
+            Command::SaveQuery => {
+                if let Some(path) = self.dialogs.save("Save the query", QUERY, "query.hq") {
+                    self.customer.save_query(&path)?;
+                    return done(format!("Saved {}: send it to the company.", path.display()));
+                }
+            }
+            Command::OpenAnswer => {
+                if let Some(path) = self.dialogs.open("Open the company's answer", ANSWER) {
+                    let prediction = self
+                        .customer
+                        .open_answer(&files::read(&path)?, &file_name(&path))?;
+                    return done(format!("Decrypted: {:.2}", prediction.value));
+                }
+            }
+            Command::OpenCsv => {
+                if let Some(path) = self.dialogs.open("Open training data", CSV) {
+                    self.company
+                        .use_data(files::read(&path)?, &path.display().to_string())?;
+                    return done(format!("Training data: {}.", path.display()));
+                }
+            }
+            Command::UseSample => {
+                self.company
+                    .use_data(company::SAMPLE.to_vec(), company::SAMPLE_NAME)?;
+            }
+            Command::Train => self.company.train(),
+            Command::OpenModel => {
+                if let Some(path) = self.dialogs.open("Open a model", MODEL) {
+                    self.company
+                        .open_model(&files::read(&path)?, &file_name(&path))?;
+                    return done(format!("Serving the model {}.", path.display()));
+                }
+            }
+            Command::SaveModel => {
+                if let Some(path) = self.dialogs.save("Save the model", MODEL, "model.hm") {
+                    self.company.save_model(&path)?;
+                    return done(format!(
+                        "Saved {} (secret: the weights are the company's).",
+                        path.display()
+                    ));
+                }
+            }
+            Command::PublishCard => {
+                if let Some(path) = self
+                    .dialogs
+                    .save("Publish the model card", CARD, "model.card")
+                {
+                    self.company.publish_card(&path)?;
+                    return done(format!("Saved {}: give it to customers.", path.display()));
+                }
+            }
+            Command::OpenQueries => {
+                let paths = self.dialogs.open_many("Open queries", QUERY);
+                let count = paths.len();
+                for path in paths {
+                    self.company
+                        .add_query(files::read(&path)?, &file_name(&path), Some(path));
+                }
+                if count > 0 {
+                    return done(format!("{count} query file(s) opened."));
+                }
+            }
+            Command::AnswerAll => self.company.answer_all()?,
+            Command::SaveAnswers => {
+                if let Some(folder) = self.dialogs.folder("Save the answers in") {
+                    let count = self.company.save_answers(&folder)?;
+                    return done(format!("Saved {count} answer(s) in {}.", folder.display()));
+                }
+            }
+            Command::ClearQueries => self.company.clear_queries(),
+        }
+        Ok(None)
+    }
+
+    /// Opens files dropped on the window, each where it belongs.
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let hovering = ctx.input(|input| !input.raw.hovered_files.is_empty());
+        if hovering {
+            let screen = ctx.content_rect();
+            let painter = ctx.layer_painter(egui::LayerId::new(
+                egui::Order::Foreground,
+                egui::Id::unique("drop"),
+            ));
+            painter.rect_filled(screen, 0.0, Color32::from_black_alpha(160));
+            painter.text(
+                screen.center(),
+                egui::Align2::CENTER_CENTER,
+                "Drop keys, cards, answers, queries, models or a CSV",
+                egui::FontId::proportional(22.0),
+                Color32::WHITE,
+            );
+        }
+        let dropped = ctx.input(|input| input.raw.dropped_files.clone());
+        for file in dropped {
+            let result = self.open_dropped(&*file);
+            self.report(result);
+        }
+    }
+
+    fn open_dropped(&mut self, file: &dyn egui::DroppedFile) -> Result<Option<String>> {
+        // Read through `files::read`, which bounds the size, rather than the handle's `bytes()`.
+        let path = file.path().to_path_buf();
+        let bytes = files::read(&path)?;
+        let name = file_name(&path);
+        let kind = Kind::of(&bytes);
+        let opened = match kind {
+            Ok(Kind::PrivateKey) => {
+                self.customer.open_key(&bytes, &path)?;
+                (Tab::Customer, format!("Opened the key {name}."))
+            }
+            Ok(Kind::ModelCard) => {
+                self.customer.open_card(&bytes, &name)?;
+                (Tab::Customer, format!("Opened the card {name}."))
+            }
+            Ok(Kind::Answer) => {
+                let prediction = self.customer.open_answer(&bytes, &name)?;
+                (Tab::Customer, format!("Decrypted: {:.2}", prediction.value))
+            }
+            Ok(Kind::Query) => {
+                self.company.add_query(bytes, &name, Some(path));
+                (Tab::Company, format!("Received the query {name}."))
+            }
+            Ok(Kind::Model) => {
+                self.company.open_model(&bytes, &name)?;
+                (Tab::Company, format!("Serving the model {name}."))
+            }
+            Ok(Kind::PublicKey) => bail!(
+                "{name} is a public key: the customer opens their private key (.key), and the \
+                 company needs no key"
+            ),
+            Err(_) if name.to_ascii_lowercase().ends_with(".csv") => {
+                self.company.use_data(bytes, &name)?;
+                (Tab::Company, format!("Training data: {name}."))
+            }
+            Err(error) => bail!("{name}: not a Hecate file or a CSV ({error})"),
+        };
+        self.tab = opened.0;
+        Ok(Some(opened.1))
     }
 }
 
-/// A step's status line.
-fn step_line(ui: &mut egui::Ui, story: &Story, step: Step, done: Option<String>) {
-    let text = match (done, story.pending() == Some(step)) {
-        (Some(done), _) => format!("[x] {done}"),
-        (None, true) => format!("[..] {}", step.label()),
-        (None, false) => format!("[ ] {}", step.label()),
-    };
-    ui.label(text);
+/// A path's file name, for messages.
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 /// The eframe wrapper: loads and saves the settings.
@@ -222,19 +564,16 @@ impl eframe::App for Window {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        let settings = Settings {
-            bits: self.app.story.bits,
-            values: self.app.story.values,
-        };
-        eframe::set_value(storage, eframe::APP_KEY, &settings);
+        eframe::set_value(storage, eframe::APP_KEY, &self.app.settings());
     }
 }
 
 /// Opens the window.
-pub fn run() -> anyhow::Result<()> {
+pub fn run() -> Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
-            .with_inner_size([980.0, 640.0])
+            .with_inner_size([1100.0, 720.0])
+            .with_drag_and_drop(true)
             .with_title("Hecate"),
         ..eframe::NativeOptions::default()
     };
@@ -246,7 +585,8 @@ pub fn run() -> anyhow::Result<()> {
                 .storage
                 .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
                 .unwrap_or_default();
-            let app = HecateApp::new(&settings).map_err(|error| error.to_string())?;
+            let app = HecateApp::new(&settings, Box::new(NativeDialogs))
+                .map_err(|error| error.to_string())?;
             Ok(Box::new(Window { app }))
         }),
     )

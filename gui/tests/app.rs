@@ -1,50 +1,158 @@
-//! The desktop app without a display (egui_kittest): the walkthrough clicked through by its
-//! button labels, the shown salary compared with the plaintext model's prediction.
+//! The desktop app without a display (egui_kittest): the walkthrough, the customer's view and the
+//! company's, clicked through by their labels, with file dialogs answered by a script and files
+//! dropped on the window; shown predictions compared with the plaintext model's.
 
 #![cfg(feature = "gui")]
 #![allow(clippy::expect_used, clippy::panic, reason = "tests panic to fail")]
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use eframe::egui::{self, accesskit::Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use hecate_gui::app::{HecateApp, Settings};
+use hecate::{Model, ModelCard};
+use hecate_gui::app::company::{SAMPLE, Status};
+use hecate_gui::app::{Dialogs, FileKind, HecateApp, Settings, Tab};
+use hecate_gui::workflows::{decrypt, encode, encrypt, keygen, predict, train};
 
-fn harness(values: [f64; 4]) -> Harness<'static, HecateApp> {
-    let app = HecateApp::new(&Settings { bits: 2048, values }).expect("the app starts");
-    Harness::new_ui_state(|ui, app: &mut HecateApp| app.ui(ui), app)
+/// File dialogs that answer with the paths the test queued, in order.
+#[derive(Clone, Default)]
+struct Script(Rc<RefCell<VecDeque<Vec<PathBuf>>>>);
+
+impl Script {
+    fn next(&self, paths: &[&Path]) {
+        self.0
+            .borrow_mut()
+            .push_back(paths.iter().map(|path| path.to_path_buf()).collect());
+    }
+
+    fn take(&self) -> Vec<PathBuf> {
+        self.0
+            .borrow_mut()
+            .pop_front()
+            .expect("the test queued an answer for this dialog")
+    }
 }
 
-/// Steps the UI until the story has no work on its worker thread.
+impl Dialogs for Script {
+    fn open(&mut self, _: &str, _: FileKind) -> Option<PathBuf> {
+        self.take().pop()
+    }
+
+    fn open_many(&mut self, _: &str, _: FileKind) -> Vec<PathBuf> {
+        self.take()
+    }
+
+    fn save(&mut self, _: &str, _: FileKind, _: &str) -> Option<PathBuf> {
+        self.take().pop()
+    }
+
+    fn folder(&mut self, _: &str) -> Option<PathBuf> {
+        self.take().pop()
+    }
+}
+
+/// A file dropped on the window.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|error| error.to_string())
+    }
+}
+
+fn harness(script: &Script) -> Harness<'static, HecateApp> {
+    let app = HecateApp::new(&Settings::default(), Box::new(script.clone())).expect("app starts");
+    Harness::builder()
+        .with_size(egui::vec2(1100.0, 2000.0))
+        .build_ui_state(|ui, app: &mut HecateApp| app.ui(ui), app)
+}
+
+/// Steps the UI until no view has work on a worker thread.
 fn settle(harness: &mut Harness<'static, HecateApp>) {
     let start = Instant::now();
     loop {
         harness.step();
-        if harness.state().story.pending().is_none() {
+        let app = harness.state();
+        if app.story.pending().is_none() && !app.customer.busy() && !app.company.busy() {
             harness.step();
             return;
         }
         assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the story did not finish"
+            start.elapsed() < Duration::from_secs(120),
+            "the work did not finish"
         );
         std::thread::sleep(Duration::from_millis(10));
     }
 }
 
+fn click(harness: &mut Harness<'static, HecateApp>, label: &str) {
+    harness.get_by_label(label).click();
+    settle(harness);
+}
+
+/// Shows the view `title`.
+fn tab(harness: &mut Harness<'static, HecateApp>, title: &str) {
+    // The walkthrough has columns of the same names: the tab is the button.
+    harness.get_by_role_and_label(Role::Button, title).click();
+    settle(harness);
+}
+
+fn no_problem(harness: &Harness<'static, HecateApp>) {
+    assert_eq!(harness.state().problem, None);
+}
+
+/// The company's model trained on the sample, as the app trains it.
+fn sample_model() -> Model {
+    let options = train::Options {
+        target: "salary".into(),
+        features: None,
+        holdout: Some(0.2),
+        seed: 0,
+    };
+    train::train(SAMPLE, &options).expect("trains").model
+}
+
+fn card_of(model: &Model) -> ModelCard {
+    model.card(&[2048, 3072, 4096]).expect("a card")
+}
+
+fn write(path: &Path, bytes: &[u8]) -> PathBuf {
+    std::fs::write(path, bytes).expect("written");
+    path.to_path_buf()
+}
+
+/// A customer's query for `values` under a new key: the key pair and the query message.
+fn query_for(bits: u32, model: &Model, values: &[f64]) -> (keygen::KeyPair, Vec<u8>) {
+    let pair = keygen::generate(bits).expect("a key");
+    let query = encrypt::encrypt(&pair.public, values, Some(&card_of(model)), None)
+        .expect("a query")
+        .to_vec();
+    (pair, query)
+}
+
 #[test]
 fn one_click_runs_the_whole_story() {
-    let mut harness = harness([36.0, 5.0, 5.0, 1.0]);
+    let mut harness = harness(&Script::default());
     harness.get_by_label("Run the whole story").click();
-    settle(&mut harness);
     // A worker thread per step: settle until the last step is done.
     while harness.state().story.prediction.is_none() {
+        settle(&mut harness);
         assert!(
             harness.state().story.error.is_none(),
             "{:?}",
             harness.state().story.error
         );
-        settle(&mut harness);
     }
     let story = &harness.state().story;
     let decrypted = story.prediction.expect("a prediction").value;
@@ -58,7 +166,8 @@ fn one_click_runs_the_whole_story() {
 
 #[test]
 fn step_by_step_shows_the_company_only_ciphertexts() {
-    let mut harness = harness([61.0, 8.0, 1.0, 0.0]);
+    let mut harness = harness(&Script::default());
+    harness.state_mut().story.values = [61.0, 8.0, 1.0, 0.0];
     for label in [
         "1. Generate the customer's key",
         "2. Encrypt the features",
@@ -67,8 +176,7 @@ fn step_by_step_shows_the_company_only_ciphertexts() {
         "5. Return the answer",
         "6. Decrypt the prediction",
     ] {
-        harness.get_by_label(label).click();
-        settle(&mut harness);
+        click(&mut harness, label);
         assert!(
             harness.state().story.error.is_none(),
             "{label}: {:?}",
@@ -86,4 +194,277 @@ fn step_by_step_shows_the_company_only_ciphertexts() {
     let decrypted = story.prediction.expect("a prediction").value;
     let plain = story.plaintext_prediction().expect("the plaintext model");
     assert!((decrypted - plain).abs() < 1e-9 * plain.abs());
+}
+
+#[test]
+fn customer_makes_a_query_and_reads_the_answer_and_refuses_another_keys() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let model = sample_model();
+    let card = write(
+        &dir.path().join("model.card"),
+        &encode(|out| card_of(&model).to_bytes(out)).expect("encoded"),
+    );
+    let script = Script::default();
+    let mut harness = harness(&script);
+    tab(&mut harness, "Customer");
+    assert_eq!(harness.state().tab, Tab::Customer);
+    // The size is a setting of the view (3072 by default); 2048 keeps the test quick.
+    assert_eq!(harness.state().customer.bits, 3072);
+    harness.state_mut().customer.bits = 2048;
+
+    click(&mut harness, "Generate a key");
+    no_problem(&harness);
+    let fingerprint = harness
+        .state()
+        .customer
+        .key
+        .as_ref()
+        .expect("a key")
+        .fingerprint;
+    harness.get_by_label(&format!("{fingerprint:.16}"));
+    harness.get_by_label("Only in memory: save it to decrypt answers later.");
+    let key_path = dir.path().join("me.key");
+    script.next(&[&key_path]);
+    click(&mut harness, "Save the key...");
+    no_problem(&harness);
+    assert_eq!(
+        keygen::open(&std::fs::read(&key_path).expect("the key file"))
+            .expect("a private key")
+            .fingerprint,
+        fingerprint
+    );
+    assert!(dir.path().join("me.pub").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_path)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    script.next(&[&card]);
+    click(&mut harness, "Open a model card...");
+    no_problem(&harness);
+    // An out-of-range value is refused where it is typed, and nothing can be encrypted.
+    let values = [44.0, 3.5, 9.0, 0.0];
+    let typed = ["12", "3.5", "9", "0"];
+    for (name, text) in ["age", "healthy_eating", "active_lifestyle", "gender"]
+        .into_iter()
+        .zip(typed)
+    {
+        let field = harness.get_by_role_and_label(Role::TextInput, name);
+        field.focus();
+        field.type_text(text);
+        harness.step();
+    }
+    settle(&mut harness);
+    harness.get_by_label("age: 12 is outside 18-100");
+    harness.get_by_label("To encrypt: age: 12 is outside 18-100");
+    click(&mut harness, "Encrypt");
+    assert!(harness.state().customer.query.is_none());
+    // Fixed: the age field gets 44 instead.
+    **harness
+        .state_mut()
+        .customer
+        .inputs
+        .first_mut()
+        .expect("an age field") = String::new();
+    let field = harness.get_by_role_and_label(Role::TextInput, "age");
+    field.focus();
+    field.type_text("44");
+    settle(&mut harness);
+
+    click(&mut harness, "Encrypt");
+    no_problem(&harness);
+    let query = harness.state().customer.query.clone().expect("a query");
+    assert_eq!(query.previews.len(), 4);
+    for preview in &query.previews {
+        harness.get_by_label(preview);
+    }
+    let query_path = dir.path().join("query.hq");
+    script.next(&[&query_path]);
+    click(&mut harness, "Save the query...");
+    no_problem(&harness);
+    assert_eq!(std::fs::read(&query_path).expect("saved"), query.bytes);
+
+    // The company answers it.
+    let answer = predict::predict(&model, &query.bytes).expect("an answer");
+    let answer_path = write(&dir.path().join("answer.ha"), &answer);
+    script.next(&[&answer_path]);
+    click(&mut harness, "Open an answer...");
+    no_problem(&harness);
+    let shown = harness.state().customer.prediction.expect("a prediction");
+    let plain = model.evaluate(&values).expect("the plaintext model");
+    assert!(
+        (shown.value - plain).abs() < 1e-9 * plain.abs(),
+        "{} vs {plain}",
+        shown.value
+    );
+    harness.get_by_label(&format!("Predicted salary: {:.2}", shown.value));
+
+    // An answer for someone else's key is refused, and the prediction shown stays this one's.
+    let (_, other_query) = query_for(2048, &model, &values);
+    let other = write(
+        &dir.path().join("other.ha"),
+        &predict::predict(&model, &other_query).expect("an answer"),
+    );
+    script.next(&[&other]);
+    click(&mut harness, "Open an answer...");
+    let problem = harness.state().problem.clone().expect("refused");
+    assert!(problem.contains("other.ha is for another key"), "{problem}");
+    assert!(problem.contains(&format!("{fingerprint:.16}")), "{problem}");
+    harness.get_by_label_contains("Problem: other.ha is for another key");
+    assert_eq!(harness.state().customer.prediction, Some(shown));
+}
+
+#[test]
+fn customer_can_cancel_key_generation() {
+    let mut harness = harness(&Script::default());
+    tab(&mut harness, "Customer");
+    // A 4096-bit key takes seconds: long enough to be cancelled.
+    harness.state_mut().customer.bits = 4096;
+    harness.get_by_label("Generate a key").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label_contains("Searching for two 2048-bit primes");
+    click(&mut harness, "Cancel");
+    assert!(harness.state().customer.generating().is_none());
+    assert!(harness.state().customer.key.is_none());
+    harness.get_by_label("Key generation cancelled.");
+}
+
+#[test]
+fn company_trains_publishes_and_answers_a_batch_of_queries() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let script = Script::default();
+    let mut harness = harness(&script);
+    tab(&mut harness, "Company");
+    click(&mut harness, "Train");
+    no_problem(&harness);
+    let trained = harness.state().company.trained.as_ref().expect("trained");
+    assert!(trained.training.r2 > 0.8, "{:?}", trained.training);
+    let fit = format!(
+        "Training: R² {:.4}, RMSE {:.4} ({} rows)",
+        trained.training.r2, trained.training.rmse, trained.training.rows
+    );
+    harness.get_by_label(&fit);
+    let model = trained.model.clone();
+
+    let card_path = dir.path().join("model.card");
+    script.next(&[&card_path]);
+    click(&mut harness, "Publish the model card...");
+    no_problem(&harness);
+    let card = ModelCard::from_bytes(&std::fs::read(&card_path).expect("the card")).expect("card");
+    assert_eq!(card.id(), model.id());
+
+    // Two customers with keys of two sizes, a query of the wrong length, junk, and a query with
+    // one byte changed.
+    let (first, first_query) = query_for(2048, &model, &[25.0, 9.0, 8.0, 1.0]);
+    let (second, second_query) = query_for(3072, &model, &[58.0, 2.0, 1.0, 0.0]);
+    let short = encrypt::encrypt(&first.public, &[1.0, 2.0, 3.0], None, None).expect("a query");
+    let mut flipped = first_query.clone();
+    let middle = flipped.len() / 2;
+    *flipped.get_mut(middle).expect("a byte") ^= 1;
+    let paths = [
+        write(&dir.path().join("first.hq"), &first_query),
+        write(&dir.path().join("second.hq"), &second_query),
+        write(&dir.path().join("short.hq"), &short),
+        write(&dir.path().join("junk.hq"), b"not a query"),
+        write(&dir.path().join("flipped.hq"), &flipped),
+    ];
+    script.next(&paths.iter().map(PathBuf::as_path).collect::<Vec<_>>());
+    click(&mut harness, "Open queries...");
+    let statuses: Vec<Status> = harness
+        .state()
+        .company
+        .queries
+        .iter()
+        .map(|query| query.status.clone())
+        .collect();
+    assert!(matches!(
+        &statuses[..2],
+        [Status::Ready(_), Status::Ready(_)]
+    ));
+    for (status, problem) in
+        statuses[2..]
+            .iter()
+            .zip(["features", "not a Hecate file", "checksum mismatch"])
+    {
+        match status {
+            Status::Invalid(message) => assert!(message.contains(problem), "{message}"),
+            other => panic!("accepted a bad query: {other:?}"),
+        }
+    }
+    assert_eq!(harness.get_all_by_label_contains("refused: ").count(), 3);
+
+    click(&mut harness, "Answer 2 queries");
+    no_problem(&harness);
+    let folder = dir.path().join("answers");
+    std::fs::create_dir(&folder).expect("a folder");
+    script.next(&[&folder]);
+    click(&mut harness, "Save 2 answers...");
+    no_problem(&harness);
+    for (pair, name, values) in [
+        (&first, "first.ha", [25.0, 9.0, 8.0, 1.0]),
+        (&second, "second.ha", [58.0, 2.0, 1.0, 0.0]),
+    ] {
+        let answer = std::fs::read(folder.join(name)).expect("an answer file");
+        let shown = decrypt::decrypt(&pair.private, &answer)
+            .expect("decrypts")
+            .value;
+        let plain = model.evaluate(&values).expect("the plaintext model");
+        assert!(
+            (shown - plain).abs() < 1e-9 * plain.abs(),
+            "{shown} vs {plain}"
+        );
+    }
+
+    // The log names keys and the model, and holds nothing else.
+    let log = &harness.state().company.log;
+    assert_eq!(
+        log.iter()
+            .map(|served| served.fingerprint)
+            .collect::<Vec<_>>(),
+        [first.fingerprint, second.fingerprint]
+    );
+    assert!(log.iter().all(|served| served.model == model.id()));
+    for pair in [&first, &second] {
+        assert_eq!(
+            harness
+                .get_all_by_label_contains(&format!("{:.16}", pair.fingerprint))
+                .count(),
+            2,
+            "once in the queries, once in the log"
+        );
+    }
+}
+
+#[test]
+fn dropped_files_go_where_they_belong() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let model = sample_model();
+    let (pair, query) = query_for(2048, &model, &[30.0, 5.0, 5.0, 1.0]);
+    let query_path = write(&dir.path().join("dropped.hq"), &query);
+    let public_path = write(&dir.path().join("someone.pub"), &pair.public);
+    let mut harness = harness(&Script::default());
+    assert_eq!(harness.state().tab, Tab::Walkthrough);
+
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(query_path)));
+    settle(&mut harness);
+    assert_eq!(harness.state().tab, Tab::Company);
+    no_problem(&harness);
+    harness.get_by_label("dropped.hq");
+    assert_eq!(harness.state().company.queries.len(), 1);
+
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(public_path)));
+    settle(&mut harness);
+    harness.get_by_label_contains("someone.pub is a public key");
 }

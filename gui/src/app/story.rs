@@ -8,21 +8,14 @@ use anyhow::{Result, anyhow};
 use hecate::Model;
 use zeroize::Zeroizing;
 
+use super::company::SAMPLE;
 use crate::workflows::decrypt::Decrypted;
 use crate::workflows::keygen::KeyPair;
 use crate::workflows::train::{self, Trained};
 use crate::workflows::{decrypt, encrypt, inspect, keygen, predict};
 
-/// The bundled sample data the company trains on.
-pub const SAMPLE: &[u8] = include_bytes!("../../../data/employees.csv");
-
-/// The customer's features, in the model's order, with the range each input allows.
-pub const FEATURES: [(&str, f64, f64); 4] = [
-    ("age", 18.0, 100.0),
-    ("healthy_eating", 0.0, 10.0),
-    ("active_lifestyle", 0.0, 10.0),
-    ("gender", 0.0, 1.0),
-];
+/// The customer's values the walkthrough starts with, in the sample's feature order.
+pub const DEFAULT_VALUES: [f64; 4] = [36.0, 5.0, 5.0, 1.0];
 
 /// The steps, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,7 +1,7 @@
 //! Key generation: a private key message and its public key message.
 
-use anyhow::Result;
-use hecate::{Fingerprint, KeySize, PrivateKey};
+use anyhow::{Result, bail};
+use hecate::{Fingerprint, KeySize, Kind, PrivateKey, key_bits};
 use zeroize::Zeroizing;
 
 use super::{encode, os_rng};
@@ -16,12 +16,15 @@ pub struct KeyPair {
     pub public: Vec<u8>,
     /// The public key's fingerprint.
     pub fingerprint: Fingerprint,
+    /// The size of n.
+    pub bits: u32,
 }
 
 impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeyPair")
             .field("fingerprint", &self.fingerprint)
+            .field("bits", &self.bits)
             .finish_non_exhaustive()
     }
 }
@@ -31,12 +34,26 @@ pub fn generate(bits: u32) -> Result<KeyPair> {
     with_key_size!(bits, |S| generate_sized::<S>())
 }
 
+/// The key pair of the private key message `private` (validated in full: primality and sizes).
+pub fn open(private: &[u8]) -> Result<KeyPair> {
+    if Kind::of(private)? != Kind::PrivateKey {
+        bail!("this is not a private key: the customer needs their private key to decrypt");
+    }
+    with_key_size!(key_bits(private)?, |S| pair(&PrivateKey::<S>::from_bytes(
+        private
+    )?))
+}
+
 fn generate_sized<S: KeySize>() -> Result<KeyPair> {
-    let key = PrivateKey::<S>::generate(&mut os_rng())?;
+    pair(&PrivateKey::<S>::generate(&mut os_rng())?)
+}
+
+fn pair<S: KeySize>(key: &PrivateKey<S>) -> Result<KeyPair> {
     Ok(KeyPair {
         private: encode(|out| key.to_bytes(out))?,
         public: encode(|out| key.public_key().to_bytes(out))?.to_vec(),
         fingerprint: key.public_key().fingerprint(),
+        bits: S::BITS,
     })
 }
 

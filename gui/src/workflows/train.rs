@@ -61,6 +61,10 @@ pub struct Trained {
     pub training: Fit,
     /// The fit on the held-out rows.
     pub holdout: Option<Fit>,
+    /// `[actual, predicted]` for every training row, for a plot.
+    pub training_points: Vec<[f64; 2]>,
+    /// `[actual, predicted]` for every held-out row.
+    pub holdout_points: Vec<[f64; 2]>,
 }
 
 /// Reads the table, fits, and builds the model.
@@ -86,8 +90,13 @@ pub fn train(csv: &[u8], options: &Options) -> Result<Trained> {
         );
     }
     let (weights, intercept) = least_squares(&table, fit_rows)?;
-    let training = table.fit(fit_rows, &weights, intercept);
-    let holdout = (!test.is_empty()).then(|| table.fit(test, &weights, intercept));
+    let (training, training_points) = table.fit(fit_rows, &weights, intercept);
+    let (holdout, holdout_points) = if test.is_empty() {
+        (None, Vec::new())
+    } else {
+        let (fit, points) = table.fit(test, &weights, intercept);
+        (Some(fit), points)
+    };
     let names: Vec<&str> = table.features.iter().map(String::as_str).collect();
     let (model, quantization) =
         Model::from_f64(&options.target, &names, &weights, intercept, &mut os_rng())
@@ -100,7 +109,29 @@ pub fn train(csv: &[u8], options: &Options) -> Result<Trained> {
         intercept,
         training,
         holdout,
+        training_points,
+        holdout_points,
     })
+}
+
+/// The header of a CSV: the columns a model can be trained on and for.
+pub fn columns(csv: &[u8]) -> Result<Vec<String>> {
+    header(&mut reader(csv))
+}
+
+fn reader(csv: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(csv)
+}
+
+fn header(reader: &mut csv::Reader<&[u8]>) -> Result<Vec<String>> {
+    Ok(reader
+        .headers()
+        .context("the CSV has no header row")?
+        .iter()
+        .map(str::to_owned)
+        .collect())
 }
 
 /// The numeric columns of a CSV.
@@ -113,15 +144,8 @@ struct Table {
 
 impl Table {
     fn read(csv: &[u8], options: &Options) -> Result<Self> {
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(csv);
-        let header: Vec<String> = reader
-            .headers()
-            .context("the CSV has no header row")?
-            .iter()
-            .map(str::to_owned)
-            .collect();
+        let mut reader = reader(csv);
+        let header = header(&mut reader)?;
         let column = |name: &str| {
             header.iter().position(|h| h == name).with_context(|| {
                 format!("no column {name:?}; the columns are {}", header.join(", "))
@@ -198,10 +222,12 @@ impl Table {
         self.targets.get(index).copied().unwrap_or(f64::NAN)
     }
 
-    fn fit(&self, rows: &[usize], weights: &[f64], intercept: f64) -> Fit {
+    /// How well the model fits `rows`, and each row's `[actual, predicted]`.
+    fn fit(&self, rows: &[usize], weights: &[f64], intercept: f64) -> (Fit, Vec<[f64; 2]>) {
         let n = rows.len() as f64;
         let mean = rows.iter().map(|&i| self.target(i)).sum::<f64>() / n;
         let (mut residual, mut total) = (0.0, 0.0);
+        let mut points = Vec::with_capacity(rows.len());
         for &i in rows {
             let predicted = intercept
                 + self
@@ -212,8 +238,9 @@ impl Table {
                     .sum::<f64>();
             residual += (self.target(i) - predicted).powi(2);
             total += (self.target(i) - mean).powi(2);
+            points.push([self.target(i), predicted]);
         }
-        Fit {
+        let fit = Fit {
             // Undefined for a constant target: NaN, which the front ends show as such.
             r2: if total > 0.0 {
                 1.0 - residual / total
@@ -222,7 +249,8 @@ impl Table {
             },
             rmse: (residual / n).sqrt(),
             rows: rows.len(),
-        }
+        };
+        (fit, points)
     }
 }
 

@@ -1,0 +1,407 @@
+//! The company's side as state, without egui: training data, the model it serves, the queries it
+//! received and the answers it computed, and a log of what it served. It never holds a plaintext
+//! of the customer's: queries in, ciphertexts out.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use hecate::{Fingerprint, Model, ModelId};
+
+use super::customer::KEY_SIZES;
+use super::task::{Job, Stream};
+use crate::files::{self, Access};
+use crate::workflows::encode;
+use crate::workflows::predict::{self, QueryInfo};
+use crate::workflows::train::{self, Trained};
+
+/// The bundled sample data, the default training set.
+pub const SAMPLE: &[u8] = include_bytes!("../../../data/employees.csv");
+
+/// The name the sample goes by in the app.
+pub const SAMPLE_NAME: &str = "the bundled sample (employees.csv)";
+
+/// Where a query stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    /// It cannot be answered, and why.
+    Invalid(String),
+    /// Valid and waiting to be answered.
+    Ready(QueryInfo),
+    /// Being answered.
+    Answering(QueryInfo),
+    /// Answered: the answer message, and how long it took.
+    Answered {
+        /// The query's key and size.
+        info: QueryInfo,
+        /// The answer message.
+        answer: Vec<u8>,
+        /// Seconds the computation took.
+        seconds: f64,
+    },
+    /// Its answer is saved at this path.
+    Saved(QueryInfo, PathBuf),
+}
+
+/// A query the company received.
+#[derive(Clone, Debug)]
+pub struct Incoming {
+    /// Its file name, to tell it by.
+    pub name: String,
+    /// Its file, when it came from one.
+    pub path: Option<PathBuf>,
+    /// Where it stands.
+    pub status: Status,
+    bytes: Vec<u8>,
+}
+
+/// One served query, for the log: no plaintext, since the company never had one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Served {
+    /// When it was answered (UTC, hours:minutes:seconds).
+    pub at: String,
+    /// The customer's key.
+    pub fingerprint: Fingerprint,
+    /// The model that answered.
+    pub model: ModelId,
+    /// Seconds the computation took.
+    pub seconds: f64,
+}
+
+/// What finished on a worker, for the app to announce.
+#[derive(Debug)]
+pub enum Finished {
+    /// A model was trained.
+    Trained,
+    /// Every query that was ready has been answered (this many successfully).
+    Answered(usize),
+    /// The work failed.
+    Failed(anyhow::Error),
+}
+
+type Answered = (usize, Result<(Vec<u8>, f64)>);
+
+/// The company.
+#[derive(Debug)]
+pub struct Company {
+    /// The training data's name.
+    pub data_name: String,
+    /// Its columns.
+    pub columns: Vec<String>,
+    /// The column to predict.
+    pub target: String,
+    /// The share of rows held out to measure the model.
+    pub holdout: f64,
+    /// The last model trained, with its report.
+    pub trained: Option<Trained>,
+    /// A model opened from a file instead, and the file's name.
+    pub opened: Option<(Model, String)>,
+    /// The queries received.
+    pub queries: Vec<Incoming>,
+    /// Served queries, oldest first.
+    pub log: Vec<Served>,
+    data: Vec<u8>,
+    training: Option<Job<Trained>>,
+    answering: Option<Batch>,
+}
+
+/// Queries being answered.
+#[derive(Debug)]
+struct Batch {
+    stream: Stream<Answered>,
+    /// The model answering them (the company may train another meanwhile).
+    model: ModelId,
+    done: usize,
+    answered: usize,
+    total: usize,
+}
+
+impl Company {
+    /// A company with the bundled sample as training data, predicting `target` when the sample
+    /// has such a column.
+    pub fn new(target: &str, holdout: f64) -> Self {
+        let mut company = Self {
+            data_name: String::new(),
+            columns: Vec::new(),
+            target: target.to_owned(),
+            holdout: holdout.clamp(0.0, 0.5),
+            trained: None,
+            opened: None,
+            queries: Vec::new(),
+            log: Vec::new(),
+            data: Vec::new(),
+            training: None,
+            answering: None,
+        };
+        // The sample is part of the binary and has a header: this cannot fail, but a failure
+        // would only leave the column list empty.
+        let _ = company.use_data(SAMPLE.to_vec(), SAMPLE_NAME);
+        company
+    }
+
+    /// Trains on the CSV `bytes` (from the file `name`) from now on.
+    pub fn use_data(&mut self, bytes: Vec<u8>, name: &str) -> Result<()> {
+        let columns = train::columns(&bytes).with_context(|| name.to_owned())?;
+        if !columns.contains(&self.target) {
+            self.target = columns.last().cloned().unwrap_or_default();
+        }
+        self.columns = columns;
+        self.data = bytes;
+        self.data_name = name.to_owned();
+        Ok(())
+    }
+
+    /// The model being served, if any.
+    pub fn model(&self) -> Option<&Model> {
+        match (&self.trained, &self.opened) {
+            (_, Some((model, _))) => Some(model),
+            (Some(trained), None) => Some(&trained.model),
+            (None, None) => None,
+        }
+    }
+
+    /// Whether a model is being trained.
+    pub fn training(&self) -> bool {
+        self.training.is_some()
+    }
+
+    /// Answered and total queries of the batch being answered, if one is.
+    pub fn progress(&self) -> Option<(usize, usize)> {
+        self.answering
+            .as_ref()
+            .map(|batch| (batch.done, batch.total))
+    }
+
+    /// Whether work is running in the background.
+    pub fn busy(&self) -> bool {
+        self.training.is_some() || self.answering.is_some()
+    }
+
+    /// Starts training on the data, in the background.
+    pub fn train(&mut self) {
+        let data = self.data.clone();
+        let options = train::Options {
+            target: self.target.clone(),
+            features: None,
+            holdout: (self.holdout > 0.0).then_some(self.holdout),
+            seed: 0,
+        };
+        self.training = Some(Job::spawn(move || train::train(&data, &options)));
+    }
+
+    /// Serves the model message `bytes` from the file `name` from now on.
+    pub fn open_model(&mut self, bytes: &[u8], name: &str) -> Result<()> {
+        let model = Model::from_bytes(bytes).with_context(|| name.to_owned())?;
+        self.opened = Some((model, name.to_owned()));
+        self.trained = None;
+        self.revalidate();
+        Ok(())
+    }
+
+    /// Saves the model (secret: owner only) to `path`.
+    pub fn save_model(&self, path: &Path) -> Result<()> {
+        let model = self.model().context("no model to save: train one first")?;
+        files::write(path, &encode(|out| model.to_bytes(out))?, Access::Private)
+    }
+
+    /// Saves the model's card, for customers, to `path`.
+    pub fn publish_card(&self, path: &Path) -> Result<()> {
+        let model = self.model().context("no model yet: train one first")?;
+        let card = model.card(&KEY_SIZES)?;
+        files::write(path, &encode(|out| card.to_bytes(out))?, Access::Public)
+    }
+
+    /// Adds the query message `bytes` from the file `name`, validated against the model.
+    pub fn add_query(&mut self, bytes: Vec<u8>, name: &str, path: Option<PathBuf>) {
+        let status = self.validate(&bytes);
+        self.queries.push(Incoming {
+            name: name.to_owned(),
+            path,
+            status,
+            bytes,
+        });
+    }
+
+    fn validate(&self, bytes: &[u8]) -> Status {
+        match predict::check(self.model(), bytes) {
+            Ok(info) => Status::Ready(info),
+            Err(error) => Status::Invalid(format!("{error:#}")),
+        }
+    }
+
+    /// Checks the waiting queries again (the model changed).
+    fn revalidate(&mut self) {
+        let statuses: Vec<Option<Status>> = self
+            .queries
+            .iter()
+            .map(|query| {
+                matches!(query.status, Status::Ready(_) | Status::Invalid(_))
+                    .then(|| self.validate(&query.bytes))
+            })
+            .collect();
+        for (query, status) in self.queries.iter_mut().zip(statuses) {
+            if let Some(status) = status {
+                query.status = status;
+            }
+        }
+    }
+
+    /// Forgets the queries that are not being answered.
+    pub fn clear_queries(&mut self) {
+        if self.answering.is_none() {
+            self.queries.clear();
+        }
+    }
+
+    /// How many queries are ready to be answered.
+    pub fn ready(&self) -> usize {
+        self.queries
+            .iter()
+            .filter(|query| matches!(query.status, Status::Ready(_)))
+            .count()
+    }
+
+    /// How many answers wait to be saved.
+    pub fn unsaved(&self) -> usize {
+        self.queries
+            .iter()
+            .filter(|query| matches!(query.status, Status::Answered { .. }))
+            .count()
+    }
+
+    /// Starts answering every ready query, one after the other, in the background.
+    pub fn answer_all(&mut self) -> Result<()> {
+        let model = self
+            .model()
+            .context("no model to answer with: train one first")?;
+        let (model, model_id) = (model.clone(), model.id());
+        let mut work = Vec::new();
+        for (index, query) in self.queries.iter_mut().enumerate() {
+            if let Status::Ready(info) = &query.status {
+                query.status = Status::Answering(info.clone());
+                work.push((index, query.bytes.clone()));
+            }
+        }
+        if work.is_empty() {
+            bail!("no query is waiting for an answer");
+        }
+        let total = work.len();
+        let stream = Stream::spawn(move |sender| {
+            for (index, bytes) in work {
+                let started = Instant::now();
+                let result = predict::predict(&model, &bytes)
+                    .map(|answer| (answer.to_vec(), started.elapsed().as_secs_f64()));
+                if sender.send((index, result)).is_err() {
+                    return;
+                }
+            }
+        });
+        self.answering = Some(Batch {
+            stream,
+            model: model_id,
+            done: 0,
+            answered: 0,
+            total,
+        });
+        Ok(())
+    }
+
+    /// Saves every unsaved answer into `directory`, named after its query (`x.hq` → `x.ha`);
+    /// returns how many were saved.
+    pub fn save_answers(&mut self, directory: &Path) -> Result<usize> {
+        let mut used = HashSet::new();
+        let mut saved = 0;
+        for query in &mut self.queries {
+            let Status::Answered { info, answer, .. } = &query.status else {
+                continue;
+            };
+            let stem = Path::new(&query.name)
+                .file_stem()
+                .map_or_else(|| "answer".into(), |stem| stem.to_string_lossy());
+            // Two queries of one name (from two folders) get two answers.
+            let mut path = directory.join(format!("{stem}.ha"));
+            let mut copy = 1;
+            while used.contains(&path) || query.path.as_ref() == Some(&path) {
+                copy += 1;
+                path = directory.join(format!("{stem}-{copy}.ha"));
+            }
+            files::write(&path, answer, Access::Public)?;
+            used.insert(path.clone());
+            query.status = Status::Saved(info.clone(), path);
+            saved += 1;
+        }
+        Ok(saved)
+    }
+
+    /// Collects finished work; returns what finished, if anything did.
+    pub fn poll(&mut self) -> Option<Finished> {
+        if let Some(job) = &self.training
+            && let Some(result) = job.poll()
+        {
+            self.training = None;
+            return Some(match result {
+                Ok(trained) => {
+                    self.trained = Some(trained);
+                    self.opened = None;
+                    self.revalidate();
+                    Finished::Trained
+                }
+                Err(error) => Finished::Failed(error),
+            });
+        }
+        let batch = self.answering.as_mut()?;
+        let (messages, ended) = batch.stream.poll();
+        for (index, result) in messages {
+            batch.done += 1;
+            let Some(query) = self.queries.get_mut(index) else {
+                continue;
+            };
+            let Status::Answering(info) = &query.status else {
+                continue;
+            };
+            query.status = match result {
+                Ok((answer, seconds)) => {
+                    batch.answered += 1;
+                    self.log.push(Served {
+                        at: clock(),
+                        fingerprint: info.fingerprint,
+                        model: batch.model,
+                        seconds,
+                    });
+                    Status::Answered {
+                        info: info.clone(),
+                        answer,
+                        seconds,
+                    }
+                }
+                Err(error) => Status::Invalid(format!("{error:#}")),
+            };
+        }
+        if !ended {
+            return None;
+        }
+        let answered = batch.answered;
+        self.answering = None;
+        // A query the worker never reported on (it stopped early) goes back to waiting.
+        for query in &mut self.queries {
+            if let Status::Answering(info) = &query.status {
+                query.status = Status::Ready(info.clone());
+            }
+        }
+        Some(Finished::Answered(answered))
+    }
+}
+
+/// The time of day, UTC, as hours:minutes:seconds.
+fn clock() -> String {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    format!(
+        "{:02}:{:02}:{:02} UTC",
+        seconds / 3600 % 24,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}

@@ -1,0 +1,286 @@
+//! The customer's side as state, without egui: a key, a model card, feature values, a query and
+//! the decrypted answer. Everything slow runs on a worker; the views only draw what is here.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use hecate::{ModelCard, answer_addressee};
+use zeroize::Zeroizing;
+
+use super::features;
+use super::task::Job;
+use crate::files::{self, Access};
+use crate::workflows::decrypt::{self, Decrypted};
+use crate::workflows::keygen::{self, KeyPair};
+use crate::workflows::{encrypt, inspect};
+
+/// The key sizes the customer can choose.
+pub const KEY_SIZES: [u32; 3] = [2048, 3072, 4096];
+
+/// A query made from the customer's values.
+#[derive(Clone, Debug)]
+pub struct Query {
+    /// The query message.
+    pub bytes: Vec<u8>,
+    /// Its ciphertexts, shortened: all the company will see of the values.
+    pub previews: Vec<String>,
+    /// Where it was saved, once it was.
+    pub saved: Option<PathBuf>,
+}
+
+/// A model card the customer opened.
+#[derive(Clone, Debug)]
+pub struct Card {
+    /// The card.
+    pub card: ModelCard,
+    /// The file it came from.
+    pub name: String,
+}
+
+/// The customer.
+#[derive(Debug)]
+pub struct Customer {
+    /// Bits of the next key to generate.
+    pub bits: u32,
+    /// The key pair.
+    pub key: Option<KeyPair>,
+    /// Where the key is saved; `None` while it lives only in memory.
+    pub key_file: Option<PathBuf>,
+    /// The company's model card.
+    pub card: Option<Card>,
+    /// What the customer typed for each of the card's features (secret: wiped when dropped).
+    pub inputs: Vec<Zeroizing<String>>,
+    /// The query made from the inputs.
+    pub query: Option<Query>,
+    /// The last answer's decrypted prediction.
+    pub prediction: Option<Decrypted>,
+    keygen: Option<(Job<KeyPair>, Instant, u32)>,
+    encrypting: Option<Job<Query>>,
+}
+
+/// What finished on a worker, for the app to announce.
+#[derive(Debug)]
+pub enum Finished {
+    /// A key was generated, in this many seconds.
+    Key(f64),
+    /// The query is ready.
+    Query,
+    /// The work failed.
+    Failed(anyhow::Error),
+}
+
+impl Customer {
+    /// A customer with no key yet, generating `bits`-bit keys.
+    pub fn new(bits: u32) -> Self {
+        Self {
+            bits: if KEY_SIZES.contains(&bits) {
+                bits
+            } else {
+                3072
+            },
+            key: None,
+            key_file: None,
+            card: None,
+            inputs: Vec::new(),
+            query: None,
+            prediction: None,
+            keygen: None,
+            encrypting: None,
+        }
+    }
+
+    /// The size and start time of the key being generated, if one is.
+    pub fn generating(&self) -> Option<(u32, Instant)> {
+        self.keygen
+            .as_ref()
+            .map(|(_, started, bits)| (*bits, *started))
+    }
+
+    /// Whether a query is being encrypted.
+    pub fn encrypting(&self) -> bool {
+        self.encrypting.is_some()
+    }
+
+    /// Starts generating a key of the chosen size in the background.
+    pub fn generate_key(&mut self) {
+        let bits = self.bits;
+        self.keygen = Some((
+            Job::spawn(move || keygen::generate(bits)),
+            Instant::now(),
+            bits,
+        ));
+    }
+
+    /// Stops waiting for the key being generated (the prime search ends on its own and its
+    /// result is wiped unread).
+    pub fn cancel_keygen(&mut self) {
+        self.keygen = None;
+    }
+
+    /// Uses the private key message `bytes` from `path`.
+    pub fn open_key(&mut self, bytes: &[u8], path: &Path) -> Result<()> {
+        let pair = keygen::open(bytes).with_context(|| path.display().to_string())?;
+        self.set_key(pair, Some(path.to_path_buf()));
+        Ok(())
+    }
+
+    fn set_key(&mut self, pair: KeyPair, file: Option<PathBuf>) {
+        // A new key makes the old query and prediction someone else's.
+        self.query = None;
+        self.prediction = None;
+        self.key = Some(pair);
+        self.key_file = file;
+    }
+
+    /// Saves the key to `path` (owner only) and its public key beside it as `.pub`; returns the
+    /// public key's path.
+    pub fn save_key(&mut self, path: &Path) -> Result<PathBuf> {
+        let pair = self.key.as_ref().context("no key to save")?;
+        let public = path.with_extension("pub");
+        files::write_pair(path, &pair.private, &public, &pair.public)?;
+        self.key_file = Some(path.to_path_buf());
+        Ok(public)
+    }
+
+    /// Uses the model card message `bytes` from the file `name`; the inputs start empty.
+    pub fn open_card(&mut self, bytes: &[u8], name: &str) -> Result<()> {
+        let card = ModelCard::from_bytes(bytes).with_context(|| name.to_owned())?;
+        self.inputs = card
+            .features()
+            .iter()
+            .map(|_| Zeroizing::new(String::new()))
+            .collect();
+        self.card = Some(Card {
+            card,
+            name: name.to_owned(),
+        });
+        self.query = None;
+        Ok(())
+    }
+
+    /// Each input's problem, if it has one, in the card's order.
+    pub fn input_problems(&self) -> Vec<Option<String>> {
+        let Some(card) = &self.card else {
+            return Vec::new();
+        };
+        card.card
+            .features()
+            .iter()
+            .zip(&self.inputs)
+            .map(|(name, text)| features::parse(name.as_str(), text).err())
+            .collect()
+    }
+
+    /// Why a query cannot be made now, if it cannot.
+    pub fn encrypt_blocker(&self) -> Option<String> {
+        let Some(key) = &self.key else {
+            return Some("generate or open a key first".to_owned());
+        };
+        let Some(card) = &self.card else {
+            return Some("open the company's model card first".to_owned());
+        };
+        if !card.card.key_sizes().contains(&key.bits) {
+            return Some(format!(
+                "the model accepts keys of {:?} bits, this key has {}",
+                card.card.key_sizes(),
+                key.bits
+            ));
+        }
+        self.input_problems().into_iter().flatten().next()
+    }
+
+    /// Starts encrypting the inputs into a query, in the background.
+    pub fn encrypt(&mut self) -> Result<()> {
+        if let Some(problem) = self.encrypt_blocker() {
+            bail!("cannot encrypt yet: {problem}");
+        }
+        let (Some(key), Some(card)) = (&self.key, &self.card) else {
+            bail!("cannot encrypt yet: no key or card");
+        };
+        let values = card
+            .card
+            .features()
+            .iter()
+            .zip(&self.inputs)
+            .map(|(name, text)| features::parse(name.as_str(), text).map_err(anyhow::Error::msg))
+            .collect::<Result<Vec<f64>>>()
+            .map(Zeroizing::new)?;
+        let public = key.public.clone();
+        let card = card.card.clone();
+        self.query = None;
+        self.prediction = None;
+        self.encrypting = Some(Job::spawn(move || {
+            let bytes = encrypt::encrypt(&public, &values, Some(&card), None)?.to_vec();
+            let previews = inspect::ciphertexts(&bytes)?;
+            Ok(Query {
+                bytes,
+                previews,
+                saved: None,
+            })
+        }));
+        Ok(())
+    }
+
+    /// Saves the query to `path`.
+    pub fn save_query(&mut self, path: &Path) -> Result<()> {
+        let query = self.query.as_mut().context("no query to save")?;
+        files::write(path, &query.bytes, Access::Public)?;
+        query.saved = Some(path.to_path_buf());
+        Ok(())
+    }
+
+    /// Decrypts the answer message `bytes` from the file `name` with the key, refusing an answer
+    /// for another key (with both fingerprints, so the customer sees which key it was for).
+    pub fn open_answer(&mut self, bytes: &[u8], name: &str) -> Result<Decrypted> {
+        let key = self.key.as_ref().context(
+            "open your key first: an answer can only be read with the key its query was made with",
+        )?;
+        let (addressee, _) = answer_addressee(bytes).with_context(|| name.to_owned())?;
+        if addressee != key.fingerprint {
+            bail!(
+                "{name} is for another key ({addressee:.16}), not for this one ({:.16}): it \
+                 cannot be decrypted here",
+                key.fingerprint
+            );
+        }
+        let prediction = decrypt::decrypt(&key.private, bytes).with_context(|| name.to_owned())?;
+        self.prediction = Some(prediction);
+        Ok(prediction)
+    }
+
+    /// Collects finished work; returns what finished, if anything did.
+    pub fn poll(&mut self) -> Option<Finished> {
+        if let Some((job, started, _)) = &self.keygen
+            && let Some(result) = job.poll()
+        {
+            let seconds = started.elapsed().as_secs_f64();
+            self.keygen = None;
+            return Some(match result {
+                Ok(pair) => {
+                    self.set_key(pair, None);
+                    Finished::Key(seconds)
+                }
+                Err(error) => Finished::Failed(error),
+            });
+        }
+        if let Some(job) = &self.encrypting
+            && let Some(result) = job.poll()
+        {
+            self.encrypting = None;
+            return Some(match result {
+                Ok(query) => {
+                    self.query = Some(query);
+                    Finished::Query
+                }
+                Err(error) => Finished::Failed(error),
+            });
+        }
+        None
+    }
+
+    /// Whether work is running in the background.
+    pub fn busy(&self) -> bool {
+        self.keygen.is_some() || self.encrypting.is_some()
+    }
+}

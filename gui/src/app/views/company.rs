@@ -1,0 +1,242 @@
+//! The company's view: train and publish a model, answer queries, and the log of what was served.
+
+use eframe::egui::{self, Color32};
+use egui_plot::{Legend, Line, Plot, Points};
+
+use super::{PROBLEM, button, section};
+use crate::app::Command;
+use crate::app::company::{Company, Status};
+use crate::workflows::train::{Fit, Trained};
+
+/// Draws the company's view.
+pub fn show(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command>) {
+    ui.label(
+        "You keep the model. Queries arrive encrypted under the customer's key: you compute on \
+         ciphertexts and never see their values or the prediction.",
+    );
+    train(ui, company, commands);
+    queries(ui, company, commands);
+    log(ui, company);
+}
+
+fn train(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command>) {
+    section(ui, "1. The model");
+    let idle = !company.busy();
+    ui.horizontal(|ui| {
+        ui.label(format!("Training data: {}", company.data_name));
+        button(ui, idle, "Open a CSV...", Command::OpenCsv, commands);
+        button(ui, idle, "Use the sample", Command::UseSample, commands);
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label("Predict");
+        egui::ComboBox::from_id_salt("target")
+            .selected_text(company.target.as_str())
+            .show_ui(ui, |ui| {
+                for column in &company.columns {
+                    ui.selectable_value(&mut company.target, column.clone(), column);
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.label("from the other columns; hold out");
+        ui.add(
+            egui::Slider::new(&mut company.holdout, 0.0..=0.5)
+                .fixed_decimals(2)
+                .text("of the rows"),
+        );
+        button(ui, idle, "Train", Command::Train, commands);
+        if company.training() {
+            ui.spinner();
+            ui.label("Training...");
+        }
+        button(ui, idle, "Open a model...", Command::OpenModel, commands);
+    });
+    if let Some(trained) = &company.trained {
+        report(ui, trained);
+    } else if let Some((model, name)) = &company.opened {
+        let names: Vec<&str> = model.features().iter().map(|n| n.as_str()).collect();
+        ui.label(format!(
+            "Serving {name}: predicts {} from {} (model {:.8}...)",
+            model.target(),
+            names.join(", "),
+            model.id().to_string()
+        ));
+    }
+    let has_model = company.model().is_some();
+    ui.horizontal(|ui| {
+        button(
+            ui,
+            has_model,
+            "Publish the model card...",
+            Command::PublishCard,
+            commands,
+        );
+        button(
+            ui,
+            has_model,
+            "Save the model...",
+            Command::SaveModel,
+            commands,
+        );
+    });
+}
+
+fn report(ui: &mut egui::Ui, trained: &Trained) {
+    ui.label(format!(
+        "{} = {:+.4}",
+        trained.model.target(),
+        trained.intercept
+    ));
+    egui::Grid::new("coefficients").show(ui, |ui| {
+        for (name, weight) in trained.features.iter().zip(&trained.weights) {
+            ui.monospace(format!("    {weight:+.6}"));
+            ui.label(format!("x {name}"));
+            ui.end_row();
+        }
+    });
+    ui.label(fit("Training", &trained.training));
+    if let Some(holdout) = &trained.holdout {
+        ui.label(fit("Hold-out", holdout));
+    }
+    let (low, high) = trained
+        .training_points
+        .iter()
+        .chain(&trained.holdout_points)
+        .fold(
+            (f64::INFINITY, f64::NEG_INFINITY),
+            |(low, high), [actual, _]| (low.min(*actual), high.max(*actual)),
+        );
+    Plot::new("predicted vs actual")
+        .height(260.0)
+        .data_aspect(1.0)
+        .x_axis_label(format!("actual {}", trained.model.target()))
+        .y_axis_label("predicted")
+        .legend(Legend::default())
+        .show(ui, |plot| {
+            if low.is_finite() && high.is_finite() {
+                plot.line(Line::new(
+                    "perfect prediction",
+                    vec![[low, low], [high, high]],
+                ));
+            }
+            plot.points(Points::new("training rows", trained.training_points.clone()).radius(2.0));
+            if !trained.holdout_points.is_empty() {
+                plot.points(
+                    Points::new("held-out rows", trained.holdout_points.clone())
+                        .radius(2.5)
+                        .color(Color32::from_rgb(230, 140, 30)),
+                );
+            }
+        });
+}
+
+fn fit(what: &str, fit: &Fit) -> String {
+    let r2 = if fit.r2.is_finite() {
+        format!("{:.4}", fit.r2)
+    } else {
+        "n/a".to_owned()
+    };
+    format!("{what}: R² {r2}, RMSE {:.4} ({} rows)", fit.rmse, fit.rows)
+}
+
+fn queries(ui: &mut egui::Ui, company: &Company, commands: &mut Vec<Command>) {
+    section(ui, "2. Queries");
+    let idle = !company.busy();
+    let (ready, unsaved) = (company.ready(), company.unsaved());
+    ui.horizontal(|ui| {
+        button(ui, idle, "Open queries...", Command::OpenQueries, commands);
+        button(
+            ui,
+            idle && ready > 0 && company.model().is_some(),
+            &format!("Answer {ready} queries"),
+            Command::AnswerAll,
+            commands,
+        );
+        button(
+            ui,
+            idle && unsaved > 0,
+            &format!("Save {unsaved} answers..."),
+            Command::SaveAnswers,
+            commands,
+        );
+        button(
+            ui,
+            idle && !company.queries.is_empty(),
+            "Clear",
+            Command::ClearQueries,
+            commands,
+        );
+    });
+    if let Some((done, total)) = company.progress() {
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "query counts are far below 2^24"
+        )]
+        let share = done as f32 / total.max(1) as f32;
+        ui.add(egui::ProgressBar::new(share).text(format!("answered {done} of {total}")));
+    }
+    if company.queries.is_empty() {
+        ui.label("No queries yet: open them, or drop them on the window.");
+        return;
+    }
+    egui::Grid::new("queries")
+        .striped(true)
+        .num_columns(3)
+        .show(ui, |ui| {
+            ui.strong("File");
+            ui.strong("Key");
+            ui.strong("Status");
+            ui.end_row();
+            for query in &company.queries {
+                ui.label(&query.name);
+                match &query.status {
+                    Status::Invalid(problem) => {
+                        ui.label("-");
+                        ui.colored_label(PROBLEM, format!("refused: {problem}"));
+                    }
+                    Status::Ready(info) => {
+                        ui.monospace(format!("{:.16} ({} bits)", info.fingerprint, info.bits));
+                        ui.label(format!("valid, {} encrypted features", info.features));
+                    }
+                    Status::Answering(info) => {
+                        ui.monospace(format!("{:.16} ({} bits)", info.fingerprint, info.bits));
+                        ui.label("computing...");
+                    }
+                    Status::Answered { info, seconds, .. } => {
+                        ui.monospace(format!("{:.16} ({} bits)", info.fingerprint, info.bits));
+                        ui.label(format!("answered in {:.1} ms, not saved", seconds * 1e3));
+                    }
+                    Status::Saved(info, path) => {
+                        ui.monospace(format!("{:.16} ({} bits)", info.fingerprint, info.bits));
+                        ui.label(format!("answer saved: {}", path.display()));
+                    }
+                }
+                ui.end_row();
+            }
+        });
+}
+
+fn log(ui: &mut egui::Ui, company: &Company) {
+    section(ui, "3. Served");
+    if company.log.is_empty() {
+        ui.label("Nothing served yet.");
+        return;
+    }
+    ui.label(
+        "What the company knows of each prediction: who asked, with which model, how long it took.",
+    );
+    egui::Grid::new("served").striped(true).show(ui, |ui| {
+        ui.strong("Time");
+        ui.strong("Key");
+        ui.strong("Model");
+        ui.strong("Took");
+        ui.end_row();
+        for served in company.log.iter().rev() {
+            ui.label(&served.at);
+            ui.monospace(format!("{:.16}", served.fingerprint));
+            ui.monospace(format!("{:.8}...", served.model.to_string()));
+            ui.label(format!("{:.1} ms", served.seconds * 1e3));
+            ui.end_row();
+        }
+    });
+}

@@ -1,0 +1,143 @@
+//! The walkthrough: both roles side by side, one step at a time, with what each side sees.
+
+use eframe::egui;
+
+use super::{button, headline};
+use crate::app::Command;
+use crate::app::features::KNOWN;
+use crate::app::story::{Step, Story};
+
+/// Draws the walkthrough.
+pub fn show(ui: &mut egui::Ui, story: &mut Story, commands: &mut Vec<Command>) {
+    ui.label(
+        "The customer encrypts their features, the company computes its salary model on the \
+         ciphertexts, and only the customer can read the answer. New here? Run the whole story.",
+    );
+    controls(ui, story, commands);
+    if let Some(error) = &story.error {
+        ui.colored_label(super::PROBLEM, format!("Error: {error}"));
+    }
+    ui.separator();
+    ui.columns(2, |columns| {
+        if let [customer_column, company_column] = columns {
+            customer(customer_column, story);
+            company(company_column, story);
+        }
+    });
+}
+
+fn controls(ui: &mut egui::Ui, story: &Story, commands: &mut Vec<Command>) {
+    let idle = story.pending().is_none();
+    ui.horizontal(|ui| {
+        button(ui, idle, "Run the whole story", Command::RunStory, commands);
+        if let Some(step) = story.next_step() {
+            button(ui, idle, step.label(), Command::NextStep, commands);
+        }
+        button(ui, idle, "Start over", Command::ResetStory, commands);
+        if let Some(step) = story.pending() {
+            ui.spinner();
+            ui.label(format!("{}...", step.label()));
+        }
+    });
+}
+
+fn customer(ui: &mut egui::Ui, story: &mut Story) {
+    ui.heading("Customer");
+    ui.label("Sees everything of their own; their features never leave in the clear.");
+    // The values are fixed once a query is being made from them.
+    let editable = story.query.is_none() && story.pending().is_none();
+    egui::Grid::new("walkthrough features").show(ui, |ui| {
+        for (feature, value) in KNOWN.iter().zip(&mut story.values) {
+            let label = ui.label(feature.name);
+            ui.add_enabled(
+                editable,
+                egui::DragValue::new(value)
+                    .range(feature.low..=feature.high)
+                    .speed(if feature.whole { 1.0 } else { 0.1 }),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+        }
+    });
+    let bits = story.bits;
+    let lines = [
+        (
+            Step::Keygen,
+            story
+                .key
+                .as_ref()
+                .map(|pair| format!("key {:.16} ({bits} bits)", pair.fingerprint)),
+        ),
+        (
+            Step::Encrypt,
+            story
+                .query
+                .as_ref()
+                .map(|(bytes, _)| format!("query: {} bytes", bytes.len())),
+        ),
+        (
+            Step::Send,
+            story.sent.then(|| "sent to the company".to_owned()),
+        ),
+        (
+            Step::Return,
+            story.returned.then(|| "answer received".to_owned()),
+        ),
+        (
+            Step::Decrypt,
+            story
+                .prediction
+                .map(|p| format!("decrypted with the key {:.16}", p.fingerprint)),
+        ),
+    ];
+    for (step, done) in lines {
+        step_line(ui, story, step, done);
+    }
+    if let Some(prediction) = &story.prediction {
+        ui.add_space(8.0);
+        headline(ui, format!("Predicted salary: {:.2}", prediction.value));
+        if let Some(plain) = story.plaintext_prediction() {
+            ui.label(format!("(the model in the clear: {plain:.2})"));
+        }
+    }
+}
+
+fn company(ui: &mut egui::Ui, story: &Story) {
+    ui.heading("Company");
+    ui.label("Sees only ciphertexts, never the features or the prediction.");
+    ui.label(format!(
+        "Model: salary from {} (trained on the bundled sample, R² {:.3})",
+        story.trained.features.join(", "),
+        story.trained.training.r2
+    ));
+    match (&story.query, story.sent) {
+        (Some((_, ciphertexts)), true) => {
+            ui.label("Received query:");
+            for (name, ciphertext) in story.trained.features.iter().zip(ciphertexts) {
+                ui.monospace(format!("{name:<17} {ciphertext}"));
+            }
+        }
+        _ => {
+            ui.label("Waiting for a query.");
+        }
+    }
+    step_line(
+        ui,
+        story,
+        Step::Compute,
+        story
+            .answer
+            .as_ref()
+            .map(|bytes| format!("answer: {} bytes, re-randomized", bytes.len())),
+    );
+}
+
+/// A step's status line.
+fn step_line(ui: &mut egui::Ui, story: &Story, step: Step, done: Option<String>) {
+    let text = match (done, story.pending() == Some(step)) {
+        (Some(done), _) => format!("[x] {done}"),
+        (None, true) => format!("[..] {}", step.label()),
+        (None, false) => format!("[ ] {}", step.label()),
+    };
+    ui.label(text);
+}
