@@ -10,6 +10,7 @@ use eframe::egui::{self, Color32};
 use egui_notify::Toasts;
 use hecate::Kind;
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 pub mod company;
 pub mod customer;
@@ -295,6 +296,9 @@ impl HecateApp {
             });
         } else if let Some(notice) = &self.notice {
             ui.colored_label(Color32::from_rgb(40, 150, 70), notice.as_str());
+        } else {
+            // A line always, so that the view below does not jump when a message comes.
+            ui.weak("Tip: drop keys, cards, answers, queries, models or a CSV on the window to open them.");
         }
         ui.separator();
         match self.tab {
@@ -313,9 +317,15 @@ impl HecateApp {
     fn poll(&mut self) {
         self.story.poll();
         match self.customer.poll() {
-            Some(customer::Finished::Key(seconds)) => self.report(Ok(Some(format!(
+            Some(customer::Finished::Generated(seconds)) => self.report(Ok(Some(format!(
                 "Key generated in {seconds:.1} s. Save it to keep it: it is only in memory."
             )))),
+            Some(customer::Finished::Opened(path)) => {
+                self.report(Ok(Some(format!("Opened the key {}.", path.display()))));
+            }
+            Some(customer::Finished::Decrypted(prediction)) => {
+                self.report(Ok(Some(format!("Decrypted: {:.2}", prediction.value))));
+            }
             Some(customer::Finished::Query) => self.report(Ok(Some(
                 "Query encrypted: save it and send it to the company.".to_owned(),
             ))),
@@ -359,7 +369,11 @@ impl HecateApp {
     pub fn run(&mut self, command: Command, ctx: &egui::Context) -> Result<Option<String>> {
         let done = |text: String| Ok(Some(text));
         match command {
-            Command::Show(tab) => self.tab = tab,
+            Command::Show(tab) => {
+                // A notice belongs to the view it came from.
+                self.notice = None;
+                self.tab = tab;
+            }
             Command::Dismiss => self.problem = None,
             Command::RunStory => self.story.run_all(),
             Command::NextStep => self.story.advance(),
@@ -371,8 +385,8 @@ impl HecateApp {
             }
             Command::OpenKey => {
                 if let Some(path) = self.dialogs.open("Open your private key", PRIVATE_KEY) {
-                    self.customer.open_key(&files::read(&path)?, &path)?;
-                    return done(format!("Opened the key {}.", path.display()));
+                    self.customer
+                        .open_key(Zeroizing::new(files::read(&path)?), &path);
                 }
             }
             Command::SaveKey => {
@@ -410,10 +424,8 @@ impl HecateApp {
             }
             Command::OpenAnswer => {
                 if let Some(path) = self.dialogs.open("Open the company's answer", ANSWER) {
-                    let prediction = self
-                        .customer
-                        .open_answer(&files::read(&path)?, &file_name(&path))?;
-                    return done(format!("Decrypted: {:.2}", prediction.value));
+                    self.customer
+                        .open_answer(files::read(&path)?, &file_name(&path))?;
                 }
             }
             Command::OpenCsv => {
@@ -509,16 +521,16 @@ impl HecateApp {
         let kind = Kind::of(&bytes);
         let opened = match kind {
             Ok(Kind::PrivateKey) => {
-                self.customer.open_key(&bytes, &path)?;
-                (Tab::Customer, format!("Opened the key {name}."))
+                self.customer.open_key(Zeroizing::new(bytes), &path);
+                (Tab::Customer, format!("Opening the key {name}..."))
             }
             Ok(Kind::ModelCard) => {
                 self.customer.open_card(&bytes, &name)?;
                 (Tab::Customer, format!("Opened the card {name}."))
             }
             Ok(Kind::Answer) => {
-                let prediction = self.customer.open_answer(&bytes, &name)?;
-                (Tab::Customer, format!("Decrypted: {:.2}", prediction.value))
+                self.customer.open_answer(bytes, &name)?;
+                (Tab::Customer, format!("Decrypting {name}..."))
             }
             Ok(Kind::Query) => {
                 self.company.add_query(bytes, &name, Some(path));

@@ -330,7 +330,7 @@ fn customer_can_cancel_key_generation() {
     harness.step();
     harness.get_by_label_contains("Searching for two 2048-bit primes");
     click(&mut harness, "Cancel");
-    assert!(harness.state().customer.generating().is_none());
+    assert!(harness.state().customer.key_work().is_none());
     assert!(harness.state().customer.key.is_none());
     harness.get_by_label("Key generation cancelled.");
 }
@@ -467,4 +467,49 @@ fn dropped_files_go_where_they_belong() {
         .push(Arc::new(Dropped(public_path)));
     settle(&mut harness);
     harness.get_by_label_contains("someone.pub is a public key");
+
+    // The customer's key and the answer to their query: opened and decrypted in the customer's
+    // view.
+    let key_path = write(&dir.path().join("mine.key"), &pair.private);
+    let answer = predict::predict(&model, &query).expect("an answer");
+    let answer_path = write(&dir.path().join("mine.ha"), &answer);
+    for path in [key_path.clone(), answer_path] {
+        harness
+            .input_mut()
+            .dropped_files
+            .push(Arc::new(Dropped(path)));
+        settle(&mut harness);
+        no_problem(&harness);
+    }
+    assert_eq!(harness.state().tab, Tab::Customer);
+    let customer = &harness.state().customer;
+    assert_eq!(
+        customer.key.as_ref().expect("a key").fingerprint,
+        pair.fingerprint
+    );
+    assert_eq!(customer.key_file.as_ref(), Some(&key_path));
+    let shown = customer.prediction.expect("decrypted").value;
+    let plain = model
+        .evaluate(&[30.0, 5.0, 5.0, 1.0])
+        .expect("the plaintext model");
+    assert!(
+        (shown - plain).abs() < 1e-9 * plain.abs(),
+        "{shown} vs {plain}"
+    );
+    harness.get_by_label(&format!("Predicted value: {shown:.2}"));
+
+    // A CSV becomes the company's training data.
+    let csv = write(
+        &dir.path().join("staff.csv"),
+        b"years,pay\n1,10\n2,21\n3,29\n4,41\n",
+    );
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(csv)));
+    settle(&mut harness);
+    no_problem(&harness);
+    assert_eq!(harness.state().tab, Tab::Company);
+    assert_eq!(harness.state().company.data_name, "staff.csv");
+    assert_eq!(harness.state().company.target, "pay");
 }

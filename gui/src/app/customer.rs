@@ -55,17 +55,32 @@ pub struct Customer {
     pub query: Option<Query>,
     /// The last answer's decrypted prediction.
     pub prediction: Option<Decrypted>,
-    keygen: Option<(Job<KeyPair>, Instant, u32)>,
+    key_job: Option<(Job<KeyPair>, Instant, KeyWork)>,
     encrypting: Option<Job<Query>>,
+    decrypting: Option<Job<Decrypted>>,
+}
+
+/// What the key worker does: both take long enough (up to a second for a 4096-bit key's
+/// primality checks) that the window must not wait for them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyWork {
+    /// Generates a key of this many bits.
+    Generate(u32),
+    /// Opens and checks the key in this file.
+    Open(PathBuf),
 }
 
 /// What finished on a worker, for the app to announce.
 #[derive(Debug)]
 pub enum Finished {
     /// A key was generated, in this many seconds.
-    Key(f64),
+    Generated(f64),
+    /// The key in this file was opened.
+    Opened(PathBuf),
     /// The query is ready.
     Query,
+    /// The answer was decrypted.
+    Decrypted(Decrypted),
     /// The work failed.
     Failed(anyhow::Error),
 }
@@ -85,16 +100,22 @@ impl Customer {
             inputs: Vec::new(),
             query: None,
             prediction: None,
-            keygen: None,
+            key_job: None,
             encrypting: None,
+            decrypting: None,
         }
     }
 
-    /// The size and start time of the key being generated, if one is.
-    pub fn generating(&self) -> Option<(u32, Instant)> {
-        self.keygen
+    /// What the key worker is doing and since when, if anything.
+    pub fn key_work(&self) -> Option<(&KeyWork, Instant)> {
+        self.key_job
             .as_ref()
-            .map(|(_, started, bits)| (*bits, *started))
+            .map(|(_, started, work)| (work, *started))
+    }
+
+    /// Whether an answer is being decrypted.
+    pub fn decrypting(&self) -> bool {
+        self.decrypting.is_some()
     }
 
     /// Whether a query is being encrypted.
@@ -105,24 +126,27 @@ impl Customer {
     /// Starts generating a key of the chosen size in the background.
     pub fn generate_key(&mut self) {
         let bits = self.bits;
-        self.keygen = Some((
+        self.key_job = Some((
             Job::spawn(move || keygen::generate(bits)),
             Instant::now(),
-            bits,
+            KeyWork::Generate(bits),
         ));
     }
 
     /// Stops waiting for the key being generated (the prime search ends on its own and its
     /// result is wiped unread).
     pub fn cancel_keygen(&mut self) {
-        self.keygen = None;
+        self.key_job = None;
     }
 
-    /// Uses the private key message `bytes` from `path`.
-    pub fn open_key(&mut self, bytes: &[u8], path: &Path) -> Result<()> {
-        let pair = keygen::open(bytes).with_context(|| path.display().to_string())?;
-        self.set_key(pair, Some(path.to_path_buf()));
-        Ok(())
+    /// Starts opening the private key message `bytes` from `path`, in the background.
+    pub fn open_key(&mut self, bytes: Zeroizing<Vec<u8>>, path: &Path) {
+        let name = path.display().to_string();
+        self.key_job = Some((
+            Job::spawn(move || keygen::open(&bytes).context(name)),
+            Instant::now(),
+            KeyWork::Open(path.to_path_buf()),
+        ));
     }
 
     fn set_key(&mut self, pair: KeyPair, file: Option<PathBuf>) {
@@ -230,13 +254,14 @@ impl Customer {
         Ok(())
     }
 
-    /// Decrypts the answer message `bytes` from the file `name` with the key, refusing an answer
-    /// for another key (with both fingerprints, so the customer sees which key it was for).
-    pub fn open_answer(&mut self, bytes: &[u8], name: &str) -> Result<Decrypted> {
+    /// Starts decrypting the answer message `bytes` from the file `name` with the key, in the
+    /// background; refuses at once an answer for another key (with both fingerprints, so the
+    /// customer sees which key it was for).
+    pub fn open_answer(&mut self, bytes: Vec<u8>, name: &str) -> Result<()> {
         let key = self.key.as_ref().context(
             "open your key first: an answer can only be read with the key its query was made with",
         )?;
-        let (addressee, _) = answer_addressee(bytes).with_context(|| name.to_owned())?;
+        let (addressee, _) = answer_addressee(&bytes).with_context(|| name.to_owned())?;
         if addressee != key.fingerprint {
             bail!(
                 "{name} is for another key ({addressee:.16}), not for this one ({:.16}): it \
@@ -244,22 +269,42 @@ impl Customer {
                 key.fingerprint
             );
         }
-        let prediction = decrypt::decrypt(&key.private, bytes).with_context(|| name.to_owned())?;
-        self.prediction = Some(prediction);
-        Ok(prediction)
+        let private = key.private.clone();
+        let name = name.to_owned();
+        self.decrypting = Some(Job::spawn(move || {
+            decrypt::decrypt(&private, &bytes).context(name)
+        }));
+        Ok(())
     }
 
     /// Collects finished work; returns what finished, if anything did.
     pub fn poll(&mut self) -> Option<Finished> {
-        if let Some((job, started, _)) = &self.keygen
+        if let Some((job, started, work)) = &self.key_job
             && let Some(result) = job.poll()
         {
             let seconds = started.elapsed().as_secs_f64();
-            self.keygen = None;
-            return Some(match result {
-                Ok(pair) => {
+            let work = work.clone();
+            self.key_job = None;
+            return Some(match (result, work) {
+                (Ok(pair), KeyWork::Generate(_)) => {
                     self.set_key(pair, None);
-                    Finished::Key(seconds)
+                    Finished::Generated(seconds)
+                }
+                (Ok(pair), KeyWork::Open(path)) => {
+                    self.set_key(pair, Some(path.clone()));
+                    Finished::Opened(path)
+                }
+                (Err(error), _) => Finished::Failed(error),
+            });
+        }
+        if let Some(job) = &self.decrypting
+            && let Some(result) = job.poll()
+        {
+            self.decrypting = None;
+            return Some(match result {
+                Ok(prediction) => {
+                    self.prediction = Some(prediction);
+                    Finished::Decrypted(prediction)
                 }
                 Err(error) => Finished::Failed(error),
             });
@@ -281,6 +326,6 @@ impl Customer {
 
     /// Whether work is running in the background.
     pub fn busy(&self) -> bool {
-        self.keygen.is_some() || self.encrypting.is_some()
+        self.key_job.is_some() || self.encrypting.is_some() || self.decrypting.is_some()
     }
 }

@@ -1,14 +1,12 @@
 //! The walkthrough's story as state, without egui: each step runs on a worker thread with the same
 //! workflows the command line uses, and the views only draw what is here.
 
-use std::sync::mpsc::{Receiver, TryRecvError, channel};
-use std::thread;
-
 use anyhow::{Result, anyhow};
 use hecate::Model;
 use zeroize::Zeroizing;
 
 use super::company::SAMPLE;
+use super::task::Job;
 use crate::workflows::decrypt::Decrypted;
 use crate::workflows::keygen::KeyPair;
 use crate::workflows::train::{self, Trained};
@@ -90,7 +88,7 @@ pub struct Story {
     pub error: Option<String>,
     /// Whether to go on to the next step when one finishes.
     pub running_all: bool,
-    pending: Option<(Step, Receiver<Result<Done>>)>,
+    pending: Option<(Step, Job<Done>)>,
 }
 
 impl core::fmt::Debug for Story {
@@ -197,7 +195,6 @@ impl Story {
     }
 
     fn spawn(&mut self, step: Step) {
-        let (sender, receiver) = channel();
         let inputs = Inputs {
             bits: self.bits,
             values: self.values,
@@ -209,23 +206,13 @@ impl Story {
             answer: self.answer.clone(),
             model: self.trained.model.clone(),
         };
-        thread::spawn(move || {
-            // The app may have been closed: nobody to tell.
-            let _ = sender.send(work(step, inputs));
-        });
-        self.pending = Some((step, receiver));
+        self.pending = Some((step, Job::spawn(move || work(step, inputs))));
     }
 
-    /// Collects a finished step, if any; returns whether the story changed.
-    pub fn poll(&mut self) -> bool {
-        let Some((_, receiver)) = &self.pending else {
-            return false;
-        };
-        let result = match receiver.try_recv() {
-            Ok(result) => result,
-            Err(TryRecvError::Empty) => return false,
-            // The worker died without an answer (it panicked): say so instead of waiting forever.
-            Err(TryRecvError::Disconnected) => Err(anyhow!("the step stopped unexpectedly")),
+    /// Collects a finished step, if any.
+    pub fn poll(&mut self) {
+        let Some(result) = self.pending.as_ref().and_then(|(_, job)| job.poll()) else {
+            return;
         };
         self.pending = None;
         match result {
@@ -241,7 +228,6 @@ impl Story {
         if self.running_all {
             self.advance();
         }
-        true
     }
 
     /// The model's prediction computed in the clear, to compare with the decrypted one.

@@ -1,7 +1,7 @@
 //! The company's view: train and publish a model, answer queries, and the log of what was served.
 
 use eframe::egui::{self, Color32};
-use egui_plot::{Legend, Line, Plot, Points};
+use egui_plot::{Corner, Legend, Line, Plot, Points};
 
 use super::{PROBLEM, button, section};
 use crate::app::Command;
@@ -82,6 +82,14 @@ fn train(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command>) 
 }
 
 fn report(ui: &mut egui::Ui, trained: &Trained) {
+    ui.horizontal_top(|ui| {
+        ui.vertical(|ui| equation(ui, trained));
+        ui.add_space(24.0);
+        plot(ui, trained);
+    });
+}
+
+fn equation(ui: &mut egui::Ui, trained: &Trained) {
     ui.label(format!(
         "{} = {:+.4}",
         trained.model.target(),
@@ -98,6 +106,10 @@ fn report(ui: &mut egui::Ui, trained: &Trained) {
     if let Some(holdout) = &trained.holdout {
         ui.label(fit("Hold-out", holdout));
     }
+}
+
+/// Predicted against actual for every row: on the diagonal is a perfect prediction.
+fn plot(ui: &mut egui::Ui, trained: &Trained) {
     let (low, high) = trained
         .training_points
         .iter()
@@ -107,11 +119,12 @@ fn report(ui: &mut egui::Ui, trained: &Trained) {
             |(low, high), [actual, _]| (low.min(*actual), high.max(*actual)),
         );
     Plot::new("predicted vs actual")
-        .height(260.0)
+        .width(420.0)
+        .height(320.0)
         .data_aspect(1.0)
         .x_axis_label(format!("actual {}", trained.model.target()))
         .y_axis_label("predicted")
-        .legend(Legend::default())
+        .legend(Legend::default().position(Corner::RightBottom))
         .show(ui, |plot| {
             if low.is_finite() && high.is_finite() {
                 plot.line(Line::new(

@@ -4,7 +4,7 @@ use eframe::egui::{self, RichText};
 
 use super::{PROBLEM, button, headline, section};
 use crate::app::Command;
-use crate::app::customer::{Customer, KEY_SIZES};
+use crate::app::customer::{Customer, KEY_SIZES, KeyWork};
 use crate::app::features;
 
 /// Draws the customer's view.
@@ -21,10 +21,13 @@ pub fn show(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Comma
 
 fn key(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>) {
     section(ui, "1. Your key");
-    let generating = customer.generating();
+    let work = customer
+        .key_work()
+        .map(|(work, started)| (work.clone(), started));
+    let idle = work.is_none();
     ui.horizontal(|ui| {
         let label = ui.label("Key size");
-        ui.add_enabled_ui(generating.is_none(), |ui| {
+        ui.add_enabled_ui(idle, |ui| {
             egui::ComboBox::from_id_salt("key size")
                 .selected_text(format!("{} bits", customer.bits))
                 .show_ui(ui, |ui| {
@@ -35,20 +38,29 @@ fn key(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>) 
                 .response
                 .labelled_by(label.id);
         });
-        let idle = generating.is_none();
+
         button(ui, idle, "Generate a key", Command::GenerateKey, commands);
         button(ui, idle, "Open a key...", Command::OpenKey, commands);
     });
-    if let Some((bits, started)) = generating {
-        ui.horizontal(|ui| {
-            ui.spinner();
-            ui.label(format!(
-                "Searching for two {}-bit primes... {:.1} s",
-                bits / 2,
-                started.elapsed().as_secs_f64()
-            ));
-            button(ui, true, "Cancel", Command::CancelKeygen, commands);
-        });
+    match work {
+        Some((KeyWork::Generate(bits), started)) => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!(
+                    "Searching for two {}-bit primes... {:.1} s",
+                    bits / 2,
+                    started.elapsed().as_secs_f64()
+                ));
+                button(ui, true, "Cancel", Command::CancelKeygen, commands);
+            });
+        }
+        Some((KeyWork::Open(path), _)) => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("Checking the key in {}...", path.display()));
+            });
+        }
+        None => {}
     }
     if let Some(key) = &customer.key {
         ui.horizontal(|ui| {
@@ -85,7 +97,10 @@ fn card(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>)
             commands,
         );
         if customer.card.is_none() {
-            ui.label("The company publishes it (.card): it names the features it needs.");
+            ui.label(
+                "The company publishes it (.card): it names the features it needs. Try the \
+                 Company view: Train, then Publish the model card.",
+            );
         }
     });
     let Some(card) = &customer.card else {
@@ -163,13 +178,19 @@ fn query(ui: &mut egui::Ui, customer: &Customer, commands: &mut Vec<Command>) {
 
 fn answer(ui: &mut egui::Ui, customer: &Customer, commands: &mut Vec<Command>) {
     section(ui, "4. Read the answer");
-    button(
-        ui,
-        customer.key.is_some(),
-        "Open an answer...",
-        Command::OpenAnswer,
-        commands,
-    );
+    ui.horizontal(|ui| {
+        button(
+            ui,
+            customer.key.is_some() && !customer.decrypting(),
+            "Open an answer...",
+            Command::OpenAnswer,
+            commands,
+        );
+        if customer.decrypting() {
+            ui.spinner();
+            ui.label("Decrypting...");
+        }
+    });
     if let Some(prediction) = &customer.prediction {
         let target = customer
             .card
