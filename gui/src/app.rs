@@ -111,6 +111,8 @@ pub enum Command {
     Encrypt,
     /// Customer: save the query.
     SaveQuery,
+    /// Customer: drop the query to change the values.
+    NewQuery,
     /// Customer: open and decrypt an answer.
     OpenAnswer,
     /// Company: train on another CSV.
@@ -416,6 +418,7 @@ impl HecateApp {
                 }
             }
             Command::Encrypt => self.customer.encrypt()?,
+            Command::NewQuery => self.customer.query = None,
             Command::SaveQuery => {
                 if let Some(path) = self.dialogs.save("Save the query", QUERY, "query.hq") {
                     self.customer.save_query(&path)?;
@@ -577,6 +580,12 @@ impl eframe::App for Window {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.app.settings());
+    }
+
+    /// Only [`Settings`] are kept: egui's own memory holds the state of widgets, the customer's
+    /// feature inputs among them.
+    fn persist_egui_memory(&self) -> bool {
+        false
     }
 }
 

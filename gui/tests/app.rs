@@ -317,6 +317,24 @@ fn customer_makes_a_query_and_reads_the_answer_and_refuses_another_keys() {
     assert!(problem.contains(&format!("{fingerprint:.16}")), "{problem}");
     harness.get_by_label_contains("Problem: other.ha is for another key");
     assert_eq!(harness.state().customer.prediction, Some(shown));
+
+    // A new query with other values: the inputs open again.
+    click(&mut harness, "Change the values");
+    assert!(harness.state().customer.query.is_none());
+    let field = harness.get_by_role_and_label(Role::TextInput, "gender");
+    field.focus();
+    field.type_text(".5");
+    settle(&mut harness);
+    assert_eq!(harness.state().customer.inputs[3].as_str(), "0.5");
+    harness.get_by_label("gender: 0.5 is not a whole number");
+
+    // What persists between runs names no key and no value.
+    let settings = serde_json::to_string(&harness.state().settings()).expect("serializes");
+    assert!(
+        !settings.contains(&format!("{fingerprint:.8}")),
+        "{settings}"
+    );
+    assert!(!settings.contains("44"), "{settings}");
 }
 
 #[test]

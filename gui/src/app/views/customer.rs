@@ -167,6 +167,7 @@ fn query(ui: &mut egui::Ui, customer: &Customer, commands: &mut Vec<Command>) {
     }
     ui.horizontal(|ui| {
         button(ui, true, "Save the query...", Command::SaveQuery, commands);
+        button(ui, true, "Change the values", Command::NewQuery, commands);
         if let Some(path) = &query.saved {
             ui.label(format!(
                 "Saved in {}: send it to the company.",
