@@ -191,9 +191,15 @@ fn step_by_step_shows_the_company_only_ciphertexts() {
             .iter()
             .all(|c| c.starts_with("0x") && c.contains("..."))
     );
+    let (_, answer) = story.answer.as_ref().expect("an answer");
+    assert!(answer.starts_with("0x") && answer.contains("..."));
     let decrypted = story.prediction.expect("a prediction").value;
     let plain = story.plaintext_prediction().expect("the plaintext model");
     assert!((decrypted - plain).abs() < 1e-9 * plain.abs());
+    for ciphertext in ciphertexts {
+        harness.get_by_label_contains(ciphertext);
+    }
+    harness.get_by_label(&format!("[x] answer received: {answer}"));
 }
 
 #[test]

@@ -6,6 +6,7 @@ use hecate::Model;
 use zeroize::Zeroizing;
 
 use super::company::SAMPLE;
+use super::customer::KEY_SIZES;
 use super::task::Job;
 use crate::workflows::decrypt::Decrypted;
 use crate::workflows::keygen::KeyPair;
@@ -60,7 +61,7 @@ impl Step {
 enum Done {
     Key(KeyPair),
     Query(Vec<u8>, Vec<String>),
-    Answer(Vec<u8>),
+    Answer(Vec<u8>, String),
     Prediction(Decrypted),
 }
 
@@ -78,8 +79,8 @@ pub struct Story {
     pub query: Option<(Vec<u8>, Vec<String>)>,
     /// Whether the company has received the query.
     pub sent: bool,
-    /// The answer message, once computed.
-    pub answer: Option<Vec<u8>>,
+    /// The answer message, once computed, and its ciphertext shortened for display.
+    pub answer: Option<(Vec<u8>, String)>,
     /// Whether the customer has received the answer.
     pub returned: bool,
     /// The decrypted prediction.
@@ -203,7 +204,7 @@ impl Story {
                 .as_ref()
                 .map(|pair| (pair.private.clone(), pair.public.clone())),
             query: self.query.as_ref().map(|(bytes, _)| bytes.clone()),
-            answer: self.answer.clone(),
+            answer: self.answer.as_ref().map(|(bytes, _)| bytes.clone()),
             model: self.trained.model.clone(),
         };
         self.pending = Some((step, Job::spawn(move || work(step, inputs))));
@@ -218,7 +219,7 @@ impl Story {
         match result {
             Ok(Done::Key(pair)) => self.key = Some(pair),
             Ok(Done::Query(bytes, previews)) => self.query = Some((bytes, previews)),
-            Ok(Done::Answer(bytes)) => self.answer = Some(bytes),
+            Ok(Done::Answer(bytes, preview)) => self.answer = Some((bytes, preview)),
             Ok(Done::Prediction(prediction)) => self.prediction = Some(prediction),
             Err(error) => {
                 self.error = Some(format!("{error:#}"));
@@ -253,16 +254,17 @@ fn work(step: Step, inputs: Inputs) -> Result<Done> {
         Step::Keygen => keygen::generate(inputs.bits).map(Done::Key),
         Step::Encrypt => {
             let (_, public) = inputs.key.ok_or_else(|| missing("key"))?;
-            let card = inputs.model.card(&[2048, 3072, 4096])?;
+            let card = inputs.model.card(&KEY_SIZES)?;
             let bytes = encrypt::encrypt(&public, &inputs.values, Some(&card), None)?.to_vec();
             let previews = inspect::ciphertexts(&bytes)?;
             Ok(Done::Query(bytes, previews))
         }
         Step::Compute => {
             let query = inputs.query.ok_or_else(|| missing("query"))?;
-            Ok(Done::Answer(
-                predict::predict(&inputs.model, &query)?.to_vec(),
-            ))
+            let (_, public) = inputs.key.ok_or_else(|| missing("key"))?;
+            let answer = predict::predict(&inputs.model, &query)?.to_vec();
+            let preview = inspect::answer_ciphertext(&public, &answer)?;
+            Ok(Done::Answer(answer, preview))
         }
         Step::Decrypt => {
             let (private, _) = inputs.key.ok_or_else(|| missing("key"))?;

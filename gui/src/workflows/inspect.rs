@@ -2,7 +2,8 @@
 
 use anyhow::Result;
 use hecate::{
-    KeySize, Kind, Model, ModelCard, Name, PrivateKey, PublicKey, Query, answer_addressee, key_bits,
+    Answer, KeySize, Kind, Model, ModelCard, Name, PrivateKey, PublicKey, Query, answer_addressee,
+    key_bits,
 };
 
 use crate::with_key_size;
@@ -97,6 +98,15 @@ pub fn ciphertexts(query: &[u8]) -> Result<Vec<String>> {
             .iter()
             .map(|feature| shorten(feature.ciphertext.value()))
             .collect())
+    })
+}
+
+/// The ciphertext of an answer message for the public key in `key_file`, shortened for display.
+pub fn answer_ciphertext(key_file: &[u8], answer: &[u8]) -> Result<String> {
+    with_key_size!(key_bits(key_file)?, |S| {
+        let key = PublicKey::<S>::from_bytes(key_file)?;
+        let answer = Answer::from_bytes(answer, &key)?;
+        Ok(shorten(answer.value.ciphertext.value()))
     })
 }
 

@@ -81,7 +81,11 @@ fn customer(ui: &mut egui::Ui, story: &mut Story) {
         ),
         (
             Step::Return,
-            story.returned.then(|| "answer received".to_owned()),
+            story
+                .answer
+                .as_ref()
+                .filter(|_| story.returned)
+                .map(|(_, ciphertext)| format!("answer received: {ciphertext}")),
         ),
         (
             Step::Decrypt,
@@ -125,10 +129,12 @@ fn company(ui: &mut egui::Ui, story: &Story) {
         ui,
         story,
         Step::Compute,
-        story
-            .answer
-            .as_ref()
-            .map(|bytes| format!("answer: {} bytes, re-randomized", bytes.len())),
+        story.answer.as_ref().map(|(bytes, ciphertext)| {
+            format!(
+                "answer: {ciphertext} ({} bytes), re-randomized: only the customer's key opens it",
+                bytes.len()
+            )
+        }),
     );
 }
 
