@@ -41,9 +41,9 @@ pub type Names = Vec<Name, MAX_FEATURES>;
 pub struct ModelId(pub [u8; 16]);
 
 impl fmt::Display for ModelId {
-    /// Lowercase hex, 32 digits.
+    /// Lowercase hex, all 32 digits (`{:.8}` keeps the first 8).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
+        crate::wire::write_hex(f, &self.0)
     }
 }
 

@@ -109,12 +109,18 @@ pub struct Fingerprint(pub [u8; 32]);
 impl fmt::Display for Fingerprint {
     /// Lowercase hex, all 64 digits (`{:.16}` keeps the first 16).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let digits = f.precision().unwrap_or(64).min(64);
-        for byte in self.0.iter().take(digits.div_ceil(2)) {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
+        write_hex(f, &self.0)
     }
+}
+
+/// Writes `bytes` in lowercase hex, only the first digits when `f` has a precision (`{:.8}`).
+pub(crate) fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    let digits = f.precision().unwrap_or(usize::MAX);
+    bytes
+        .iter()
+        .flat_map(|byte| [byte >> 4, byte & 0xf])
+        .take(digits)
+        .try_for_each(|digit| write!(f, "{digit:x}"))
 }
 
 impl fmt::Debug for Fingerprint {

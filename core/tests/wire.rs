@@ -351,3 +351,14 @@ fn message_sizes_at_2048_bits_with_four_features() {
     let card = model.card(&[2048, 3072, 4096]).expect("card");
     assert!(bytes(|out| card.to_bytes(out)).len() < 120);
 }
+
+#[test]
+fn ids_print_in_hex_shortened_by_precision() {
+    let id = hecate::ModelId([0xa5; 16]);
+    let fingerprint = hecate::Fingerprint([0x3c; 32]);
+    assert_eq!(id.to_string(), "a5".repeat(16));
+    assert_eq!(fingerprint.to_string(), "3c".repeat(32));
+    assert_eq!(format!("{id:.8}"), "a5a5a5a5");
+    assert_eq!(format!("{fingerprint:.5}"), "3c3c3");
+    assert_eq!(format!("{id:.99}"), "a5".repeat(16));
+}

@@ -70,12 +70,38 @@ pub struct Settings {
     pub holdout: f64,
 }
 
+impl Settings {
+    /// These settings with any value the app cannot use (a stored file may say anything)
+    /// replaced by its default.
+    fn checked(&self) -> Self {
+        let defaults = Self::default();
+        let size = |bits: u32, default: u32| {
+            if customer::KEY_SIZES.contains(&bits) {
+                bits
+            } else {
+                default
+            }
+        };
+        Self {
+            tab: self.tab,
+            walkthrough_bits: size(self.walkthrough_bits, defaults.walkthrough_bits),
+            key_bits: size(self.key_bits, defaults.key_bits),
+            target: self.target.clone(),
+            holdout: if (0.0..=0.5).contains(&self.holdout) {
+                self.holdout
+            } else {
+                defaults.holdout
+            },
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
             tab: Tab::Walkthrough,
             walkthrough_bits: 2048,
-            key_bits: 3072,
+            key_bits: customer::DEFAULT_BITS,
             target: "salary".to_owned(),
             holdout: 0.2,
         }
@@ -244,6 +270,7 @@ impl std::fmt::Debug for HecateApp {
 impl HecateApp {
     /// The app with `settings`, taking paths from `dialogs`.
     pub fn new(settings: &Settings, dialogs: Box<dyn Dialogs>) -> Result<Self> {
+        let settings = settings.checked();
         Ok(Self {
             tab: settings.tab,
             story: Story::new(story::DEFAULT_VALUES, settings.walkthrough_bits)?,
@@ -288,10 +315,7 @@ impl HecateApp {
         });
         if let Some(problem) = &self.problem {
             ui.horizontal_wrapped(|ui| {
-                ui.colored_label(
-                    Color32::from_rgb(220, 50, 50),
-                    format!("Problem: {problem}"),
-                );
+                ui.colored_label(PROBLEM_RED, format!("Problem: {problem}"));
                 if ui.small_button("Dismiss").clicked() {
                     commands.push(Command::Dismiss);
                 }
@@ -316,45 +340,66 @@ impl HecateApp {
         self.toasts.show(ui.ctx());
     }
 
+    /// Collects finished background work and says what it did. A success here leaves a problem
+    /// on show: it may be about something else.
     fn poll(&mut self) {
         self.story.poll();
-        match self.customer.poll() {
-            Some(customer::Finished::Generated(seconds)) => self.report(Ok(Some(format!(
+        let customer = match self.customer.poll() {
+            Some(customer::Finished::Generated(seconds)) => Ok(format!(
                 "Key generated in {seconds:.1} s. Save it to keep it: it is only in memory."
-            )))),
+            )),
             Some(customer::Finished::Opened(path)) => {
-                self.report(Ok(Some(format!("Opened the key {}.", path.display()))));
+                Ok(format!("Opened the key {}.", path.display()))
             }
-            Some(customer::Finished::Decrypted(prediction)) => {
-                self.report(Ok(Some(format!("Decrypted: {:.2}", prediction.value))));
+            // Not the value itself: a toast outlives a switch to the company's view.
+            Some(customer::Finished::Decrypted(_)) => Ok("Answer decrypted.".to_owned()),
+            Some(customer::Finished::Query) => {
+                Ok("Query encrypted: save it and send it to the company.".to_owned())
             }
-            Some(customer::Finished::Query) => self.report(Ok(Some(
-                "Query encrypted: save it and send it to the company.".to_owned(),
-            ))),
-            Some(customer::Finished::Failed(error)) => self.report(Err(error)),
-            None => {}
-        }
-        match self.company.poll() {
-            Some(company::Finished::Trained) => {
-                self.report(Ok(Some("Model trained: publish its card.".to_owned())));
+            Some(customer::Finished::Failed(error)) => Err(error),
+            None => return self.poll_company(),
+        };
+        self.announce(customer);
+        self.poll_company();
+    }
+
+    fn poll_company(&mut self) {
+        let company = match self.company.poll() {
+            Some(company::Finished::Trained) => Ok("Model trained: publish its card.".to_owned()),
+            Some(company::Finished::Answered { answered, total }) if answered == total => {
+                Ok(format!(
+                    "{} computed: save and send them back.",
+                    count(answered, "answer", "answers")
+                ))
             }
-            Some(company::Finished::Answered(count)) => self.report(Ok(Some(format!(
-                "{count} answer(s) computed: save them and send them back."
-            )))),
-            Some(company::Finished::Failed(error)) => self.report(Err(error)),
-            None => {}
+            Some(company::Finished::Answered { answered, total }) => Err(anyhow::anyhow!(
+                "{} of {total} queries could not be answered: see the list",
+                total - answered
+            )),
+            Some(company::Finished::Failed(error)) => Err(error),
+            None => return,
+        };
+        self.announce(company);
+    }
+
+    fn announce(&mut self, result: Result<String>) {
+        match result {
+            Ok(notice) => {
+                self.toasts.basic(notice.clone()).closable(false);
+                self.notice = Some(notice);
+            }
+            Err(error) => self.report(Err(error)),
         }
     }
 
-    /// Shows what a command did, or what went wrong.
+    /// Shows what a command did (the user has moved on from any problem), or what went wrong.
+    // Plain toasts without a close cross: egui-notify's icons and cross are not in egui's
+    // default fonts (the problem line above the view has its own button).
     fn report(&mut self, result: Result<Option<String>>) {
         match result {
             Ok(Some(notice)) => {
-                // Plain toasts without a close cross: egui-notify's icons and cross are not in
-                // egui's default fonts (the problem line above the view has its own button).
-                self.toasts.basic(notice.clone()).closable(false);
-                self.notice = Some(notice);
                 self.problem = None;
+                self.announce(Ok(notice));
             }
             Ok(None) => {}
             Err(error) => {
@@ -509,7 +554,12 @@ impl HecateApp {
                 Color32::WHITE,
             );
         }
-        let dropped = ctx.input(|input| input.raw.dropped_files.clone());
+        let mut dropped = ctx.input(|input| input.raw.dropped_files.clone());
+        // Keys and cards first: an answer or values dropped with them need them.
+        dropped.sort_by_key(|file| {
+            let name = file.path().to_string_lossy().to_ascii_lowercase();
+            !(name.ends_with(".key") || name.ends_with(".card"))
+        });
         for file in dropped {
             let result = self.open_dropped(&*file);
             self.report(result);
@@ -524,6 +574,9 @@ impl HecateApp {
         let kind = Kind::of(&bytes);
         let opened = match kind {
             Ok(Kind::PrivateKey) => {
+                if self.customer.key_work().is_some() {
+                    bail!("{name}: wait for the key being made or opened, or cancel it");
+                }
                 self.customer.open_key(Zeroizing::new(bytes), &path);
                 (Tab::Customer, format!("Opening the key {name}..."))
             }
@@ -548,6 +601,9 @@ impl HecateApp {
                  company needs no key"
             ),
             Err(_) if name.to_ascii_lowercase().ends_with(".csv") => {
+                if self.company.training() {
+                    bail!("{name}: wait for the training to finish");
+                }
                 self.company.use_data(bytes, &name)?;
                 (Tab::Company, format!("Training data: {name}."))
             }
@@ -555,6 +611,15 @@ impl HecateApp {
         };
         self.tab = opened.0;
         Ok(Some(opened.1))
+    }
+}
+
+/// `1 query`, `2 queries`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
     }
 }
 

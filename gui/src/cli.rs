@@ -359,8 +359,8 @@ fn run_keygen(bits: u32, out: &Path, format: Format) -> Result<()> {
 fn run_train(csv: &Path, options: &train::Options, key_sizes: &[u32], out: &Path) -> Result<()> {
     let trained =
         train::train(&files::read(csv)?, options).with_context(|| csv.display().to_string())?;
-    println!("{} = {:+}", options.target, trained.intercept);
-    for (name, weight) in trained.features.iter().zip(&trained.weights) {
+    println!("{} = {:+}", options.target, *trained.intercept);
+    for (name, weight) in trained.features.iter().zip(trained.weights.iter()) {
         println!("    {weight:+} · {name}");
     }
     println!("training: {}", describe(&trained.training));

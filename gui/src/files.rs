@@ -9,10 +9,18 @@ use anyhow::{Context, Result, bail};
 /// No Hecate file (and no CSV the company trains on) is larger than this.
 pub const MAX_FILE_LEN: u64 = 64 * 1024 * 1024;
 
-/// Reads a whole file, refusing a missing, empty or oversized one.
+/// Reads a whole file, refusing a missing, empty or oversized one, or one that is not a regular
+/// file (opening a named pipe would wait forever).
 pub fn read(path: &Path) -> Result<Vec<u8>> {
+    let metadata =
+        fs::metadata(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    if !metadata.is_file() {
+        bail!("{}: not a regular file", path.display());
+    }
     let file = fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-    let mut bytes = Vec::new();
+    // Sized up front: growing the buffer would leave copies of a key's bytes in freed memory.
+    let capacity = usize::try_from(metadata.len().min(MAX_FILE_LEN) + 1).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
     file.take(MAX_FILE_LEN + 1)
         .read_to_end(&mut bytes)
         .with_context(|| format!("{}: cannot read", path.display()))?;
@@ -104,4 +112,20 @@ pub fn write_pair(
         return Err(error);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read;
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let error = read(dir.path()).expect_err("a directory").to_string();
+        assert!(error.ends_with("not a regular file"), "{error}");
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, b"").expect("written");
+        let error = read(&empty).expect_err("empty").to_string();
+        assert!(error.ends_with("the file is empty"), "{error}");
+    }
 }

@@ -1,5 +1,5 @@
-//! Hecate's application: the workflows behind the `hecate` command line (and, next, the desktop
-//! app), one implementation of each, with no printing: the front ends present their results.
+//! Hecate's application: the workflows behind the `hecate` command line and the desktop app, one
+//! implementation of each, with no printing: the front ends present their results.
 
 #[cfg(feature = "gui")]
 pub mod app;

@@ -184,7 +184,7 @@ fn step_by_step_shows_the_company_only_ciphertexts() {
         );
     }
     let story = &harness.state().story;
-    let (_, ciphertexts) = story.query.as_ref().expect("a query");
+    let ciphertexts = &story.query.as_ref().expect("a query").previews;
     assert_eq!(ciphertexts.len(), 4);
     assert!(
         ciphertexts
@@ -445,22 +445,47 @@ fn company_trains_publishes_and_answers_a_batch_of_queries() {
         );
     }
 
+    // A second batch never replaces the first one's answers.
+    let first_answer = std::fs::read(folder.join("first.ha")).expect("an answer file");
+    script.next(&[&paths[0]]);
+    click(&mut harness, "Open queries...");
+    click(&mut harness, "Answer 1 query");
+    script.next(&[&folder]);
+    click(&mut harness, "Save 1 answer...");
+    no_problem(&harness);
+    assert_eq!(
+        std::fs::read(folder.join("first.ha")).expect("still there"),
+        first_answer
+    );
+    let again = std::fs::read(folder.join("first-2.ha")).expect("the second answer");
+    assert_ne!(again, first_answer, "a fresh re-randomization");
+    let shown = decrypt::decrypt(&first.private, &again)
+        .expect("decrypts")
+        .value;
+    let plain = model
+        .evaluate(&[25.0, 9.0, 8.0, 1.0])
+        .expect("the plaintext model");
+    assert!(
+        (shown - plain).abs() < 1e-9 * plain.abs(),
+        "{shown} vs {plain}"
+    );
+
     // The log names keys and the model, and holds nothing else.
     let log = &harness.state().company.log;
     assert_eq!(
         log.iter()
             .map(|served| served.fingerprint)
             .collect::<Vec<_>>(),
-        [first.fingerprint, second.fingerprint]
+        [first.fingerprint, second.fingerprint, first.fingerprint]
     );
     assert!(log.iter().all(|served| served.model == model.id()));
-    for pair in [&first, &second] {
+    for (pair, times) in [(&first, 4), (&second, 2)] {
         assert_eq!(
             harness
                 .get_all_by_label_contains(&format!("{:.16}", pair.fingerprint))
                 .count(),
-            2,
-            "once in the queries, once in the log"
+            times,
+            "once in the queries and once in the log per answer"
         );
     }
 }
@@ -493,18 +518,18 @@ fn dropped_files_go_where_they_belong() {
     harness.get_by_label_contains("someone.pub is a public key");
 
     // The customer's key and the answer to their query: opened and decrypted in the customer's
-    // view.
+    // view, dropped together (the answer first: it waits for its key).
     let key_path = write(&dir.path().join("mine.key"), &pair.private);
     let answer = predict::predict(&model, &query).expect("an answer");
     let answer_path = write(&dir.path().join("mine.ha"), &answer);
-    for path in [key_path.clone(), answer_path] {
+    for path in [answer_path, key_path.clone()] {
         harness
             .input_mut()
             .dropped_files
             .push(Arc::new(Dropped(path)));
-        settle(&mut harness);
-        no_problem(&harness);
     }
+    settle(&mut harness);
+    no_problem(&harness);
     assert_eq!(harness.state().tab, Tab::Customer);
     let customer = &harness.state().customer;
     assert_eq!(

@@ -391,6 +391,13 @@ fn csv_problems_are_clear_errors() {
             "singular",
         ),
         ("ragged.csv", "a,b,y\n1,2,3\n4,5\n", "row 3 cannot be read"),
+        // Found by fuzz/ (csv_train): finite values whose squared errors overflow f64 trained a
+        // model reported with an infinite RMSE.
+        (
+            "huge.csv",
+            "a,y\n1,1e200\n2,-1e200\n3,1e200\n4,5\n5,1e200\n",
+            "the values are too large",
+        ),
     ];
     for (name, text, message) in cases {
         fs::write(file(path, name), text).expect("write");

@@ -2,7 +2,6 @@
 //! received and the answers it computed, and a log of what it served. It never holds a plaintext
 //! of the customer's: queries in, ciphertexts out.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -44,6 +43,19 @@ pub enum Status {
     Saved(QueryInfo, PathBuf),
 }
 
+impl Status {
+    /// The query's key and size, once it is known to be valid.
+    pub fn info(&self) -> Option<&QueryInfo> {
+        match self {
+            Self::Invalid(_) => None,
+            Self::Ready(info)
+            | Self::Answering(info)
+            | Self::Answered { info, .. }
+            | Self::Saved(info, _) => Some(info),
+        }
+    }
+}
+
 /// A query the company received.
 #[derive(Clone, Debug)]
 pub struct Incoming {
@@ -74,8 +86,13 @@ pub struct Served {
 pub enum Finished {
     /// A model was trained.
     Trained,
-    /// Every query that was ready has been answered (this many successfully).
-    Answered(usize),
+    /// The queries that were ready have been answered: this many of so many.
+    Answered {
+        /// Answered successfully.
+        answered: usize,
+        /// Queries in the batch.
+        total: usize,
+    },
     /// The work failed.
     Failed(anyhow::Error),
 }
@@ -125,7 +142,7 @@ impl Company {
             data_name: String::new(),
             columns: Vec::new(),
             target: target.to_owned(),
-            holdout: holdout.clamp(0.0, 0.5),
+            holdout,
             trained: None,
             opened: None,
             queries: Vec::new(),
@@ -307,10 +324,10 @@ impl Company {
         Ok(())
     }
 
-    /// Saves every unsaved answer into `directory`, named after its query (`x.hq` → `x.ha`);
-    /// returns how many were saved.
+    /// Saves every unsaved answer into `directory`, named after its query (`x.hq` → `x.ha`, or
+    /// `x-2.ha`... when that file exists: an answer never replaces a file); returns how many
+    /// were saved.
     pub fn save_answers(&mut self, directory: &Path) -> Result<usize> {
-        let mut used = HashSet::new();
         let mut saved = 0;
         for query in &mut self.queries {
             let Status::Answered { info, answer, .. } = &query.status else {
@@ -319,15 +336,15 @@ impl Company {
             let stem = Path::new(&query.name)
                 .file_stem()
                 .map_or_else(|| "answer".into(), |stem| stem.to_string_lossy());
-            // Two queries of one name (from two folders) get two answers.
+            // Two queries of one name (from two folders) get two answers; an earlier batch's
+            // answers stay.
             let mut path = directory.join(format!("{stem}.ha"));
             let mut copy = 1;
-            while used.contains(&path) || query.path.as_ref() == Some(&path) {
+            while path.exists() {
                 copy += 1;
                 path = directory.join(format!("{stem}-{copy}.ha"));
             }
             files::write(&path, answer, Access::Public)?;
-            used.insert(path.clone());
             query.status = Status::Saved(info.clone(), path);
             saved += 1;
         }
@@ -381,7 +398,7 @@ impl Company {
         if !ended {
             return None;
         }
-        let answered = batch.answered;
+        let (answered, total) = (batch.answered, batch.total);
         self.answering = None;
         // A query the worker never reported on (it stopped early) goes back to waiting.
         for query in &mut self.queries {
@@ -389,7 +406,7 @@ impl Company {
                 query.status = Status::Ready(info.clone());
             }
         }
-        Some(Finished::Answered(answered))
+        Some(Finished::Answered { answered, total })
     }
 }
 

@@ -18,6 +18,34 @@ use crate::workflows::{encrypt, inspect};
 /// The key sizes the customer can choose.
 pub const KEY_SIZES: [u32; 3] = [2048, 3072, 4096];
 
+/// The key size chosen unless the settings say otherwise.
+pub const DEFAULT_BITS: u32 = 3072;
+
+/// Characters a feature input takes: more than any number needs, and the input's buffer is
+/// allocated once at this size so that typing leaves no copies behind.
+pub const INPUT_LEN: usize = 64;
+
+/// `2048, 3072 or 4096` for a list of key sizes.
+pub fn sizes(bits: &[u32]) -> String {
+    let names: Vec<String> = bits.iter().map(u32::to_string).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
+}
+
+/// Encrypts `values` under the public key message `public` for `card`: the query and its
+/// ciphertexts shortened for display. The walkthrough and the customer's view both use it.
+pub fn make_query(public: &[u8], values: &[f64], card: &ModelCard) -> Result<Query> {
+    let bytes = encrypt::encrypt(public, values, Some(card), None)?.to_vec();
+    let previews = inspect::ciphertexts(&bytes)?;
+    Ok(Query {
+        bytes,
+        previews,
+        saved: None,
+    })
+}
+
 /// A query made from the customer's values.
 #[derive(Clone, Debug)]
 pub struct Query {
@@ -39,7 +67,6 @@ pub struct Card {
 }
 
 /// The customer.
-#[derive(Debug)]
 pub struct Customer {
     /// Bits of the next key to generate.
     pub bits: u32,
@@ -58,10 +85,24 @@ pub struct Customer {
     key_job: Option<(Job<KeyPair>, Instant, KeyWork)>,
     encrypting: Option<Job<Query>>,
     decrypting: Option<Job<Decrypted>>,
+    /// An answer that arrived while its key was being opened (both dropped at once).
+    waiting_answer: Option<(Vec<u8>, String)>,
 }
 
-/// What the key worker does: both take long enough (up to a second for a 4096-bit key's
-/// primality checks) that the window must not wait for them.
+impl std::fmt::Debug for Customer {
+    /// Without the inputs and the prediction: they are the customer's secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Customer")
+            .field("bits", &self.bits)
+            .field("key", &self.key)
+            .field("card", &self.card)
+            .field("busy", &self.busy())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the key worker does: both take long enough (seconds to find 4096-bit primes, most of a
+/// second to check them) that the window must not wait for them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyWork {
     /// Generates a key of this many bits.
@@ -92,7 +133,7 @@ impl Customer {
             bits: if KEY_SIZES.contains(&bits) {
                 bits
             } else {
-                3072
+                DEFAULT_BITS
             },
             key: None,
             key_file: None,
@@ -103,6 +144,7 @@ impl Customer {
             key_job: None,
             encrypting: None,
             decrypting: None,
+            waiting_answer: None,
         }
     }
 
@@ -150,9 +192,12 @@ impl Customer {
     }
 
     fn set_key(&mut self, pair: KeyPair, file: Option<PathBuf>) {
-        // A new key makes the old query and prediction someone else's.
+        // A new key makes the old query and prediction someone else's, and so the results of
+        // work still running for them: dropping a job discards its result.
         self.query = None;
         self.prediction = None;
+        self.encrypting = None;
+        self.decrypting = None;
         self.key = Some(pair);
         self.key_file = file;
     }
@@ -173,13 +218,16 @@ impl Customer {
         self.inputs = card
             .features()
             .iter()
-            .map(|_| Zeroizing::new(String::new()))
+            .map(|_| Zeroizing::new(String::with_capacity(INPUT_LEN)))
             .collect();
         self.card = Some(Card {
             card,
             name: name.to_owned(),
         });
+        // The query and prediction were for the old card's model.
         self.query = None;
+        self.prediction = None;
+        self.encrypting = None;
         Ok(())
     }
 
@@ -206,8 +254,8 @@ impl Customer {
         };
         if !card.card.key_sizes().contains(&key.bits) {
             return Some(format!(
-                "the model accepts keys of {:?} bits, this key has {}",
-                card.card.key_sizes(),
+                "the model accepts keys of {} bits, this key has {}",
+                sizes(card.card.key_sizes()),
                 key.bits
             ));
         }
@@ -216,11 +264,11 @@ impl Customer {
 
     /// Starts encrypting the inputs into a query, in the background.
     pub fn encrypt(&mut self) -> Result<()> {
-        if let Some(problem) = self.encrypt_blocker() {
-            bail!("cannot encrypt yet: {problem}");
-        }
-        let (Some(key), Some(card)) = (&self.key, &self.card) else {
-            bail!("cannot encrypt yet: no key or card");
+        let (None, Some(key), Some(card)) = (self.encrypt_blocker(), &self.key, &self.card) else {
+            bail!(
+                "cannot encrypt yet: {}",
+                self.encrypt_blocker().unwrap_or_default()
+            );
         };
         let values = card
             .card
@@ -234,15 +282,7 @@ impl Customer {
         let card = card.card.clone();
         self.query = None;
         self.prediction = None;
-        self.encrypting = Some(Job::spawn(move || {
-            let bytes = encrypt::encrypt(&public, &values, Some(&card), None)?.to_vec();
-            let previews = inspect::ciphertexts(&bytes)?;
-            Ok(Query {
-                bytes,
-                previews,
-                saved: None,
-            })
-        }));
+        self.encrypting = Some(Job::spawn(move || make_query(&public, &values, &card)));
         Ok(())
     }
 
@@ -258,6 +298,11 @@ impl Customer {
     /// background; refuses at once an answer for another key (with both fingerprints, so the
     /// customer sees which key it was for).
     pub fn open_answer(&mut self, bytes: Vec<u8>, name: &str) -> Result<()> {
+        if let Some((KeyWork::Open(_), _)) = self.key_work() {
+            // Its key is on its way (dropped together): open the answer once the key is in.
+            self.waiting_answer = Some((bytes, name.to_owned()));
+            return Ok(());
+        }
         let key = self.key.as_ref().context(
             "open your key first: an answer can only be read with the key its query was made with",
         )?;
@@ -292,9 +337,18 @@ impl Customer {
                 }
                 (Ok(pair), KeyWork::Open(path)) => {
                     self.set_key(pair, Some(path.clone()));
-                    Finished::Opened(path)
+                    match self.waiting_answer.take() {
+                        Some((bytes, name)) => match self.open_answer(bytes, &name) {
+                            Ok(()) => Finished::Opened(path),
+                            Err(error) => Finished::Failed(error),
+                        },
+                        None => Finished::Opened(path),
+                    }
                 }
-                (Err(error), _) => Finished::Failed(error),
+                (Err(error), _) => {
+                    self.waiting_answer = None;
+                    Finished::Failed(error)
+                }
             });
         }
         if let Some(job) = &self.decrypting

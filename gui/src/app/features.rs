@@ -43,6 +43,9 @@ pub fn hint(name: &str) -> String {
     match rule(name) {
         Some(Feature {
             low, high, whole, ..
+        }) if whole && high - low == 1.0 => format!("{low} or {high}"),
+        Some(Feature {
+            low, high, whole, ..
         }) if whole => format!("a whole number, {low}-{high}"),
         Some(Feature { low, high, .. }) => format!("{low}-{high}"),
         None => "a number".to_owned(),

@@ -3,15 +3,14 @@
 
 use anyhow::{Result, anyhow};
 use hecate::Model;
-use zeroize::Zeroizing;
 
 use super::company::SAMPLE;
-use super::customer::KEY_SIZES;
+use super::customer::{KEY_SIZES, Query, make_query};
 use super::task::Job;
 use crate::workflows::decrypt::Decrypted;
 use crate::workflows::keygen::KeyPair;
 use crate::workflows::train::{self, Trained};
-use crate::workflows::{decrypt, encrypt, inspect, keygen, predict};
+use crate::workflows::{decrypt, inspect, keygen, predict};
 
 /// The customer's values the walkthrough starts with, in the sample's feature order.
 pub const DEFAULT_VALUES: [f64; 4] = [36.0, 5.0, 5.0, 1.0];
@@ -60,7 +59,7 @@ impl Step {
 /// What a step produced.
 enum Done {
     Key(KeyPair),
-    Query(Vec<u8>, Vec<String>),
+    Query(Query),
     Answer(Vec<u8>, String),
     Prediction(Decrypted),
 }
@@ -75,8 +74,8 @@ pub struct Story {
     pub bits: u32,
     /// The customer's key pair, once generated.
     pub key: Option<KeyPair>,
-    /// The query message, once encrypted, and its ciphertexts shortened for display.
-    pub query: Option<(Vec<u8>, Vec<String>)>,
+    /// The query, once encrypted.
+    pub query: Option<Query>,
     /// Whether the company has received the query.
     pub sent: bool,
     /// The answer message, once computed, and its ciphertext shortened for display.
@@ -181,6 +180,7 @@ impl Story {
         if self.pending.is_some() {
             return;
         }
+        self.error = None;
         let Some(step) = self.next_step() else {
             self.running_all = false;
             return;
@@ -195,19 +195,47 @@ impl Story {
         }
     }
 
+    /// Starts `step` on a worker with only what that side would have: the customer's steps
+    /// get the customer's key and values, the company's step the query and the model.
     fn spawn(&mut self, step: Step) {
-        let inputs = Inputs {
-            bits: self.bits,
-            values: self.values,
-            key: self
-                .key
-                .as_ref()
-                .map(|pair| (pair.private.clone(), pair.public.clone())),
-            query: self.query.as_ref().map(|(bytes, _)| bytes.clone()),
-            answer: self.answer.as_ref().map(|(bytes, _)| bytes.clone()),
-            model: self.trained.model.clone(),
+        let missing = |what: &str| anyhow!("no {what} yet");
+        let job = match step {
+            Step::Keygen => {
+                let bits = self.bits;
+                Job::spawn(move || keygen::generate(bits).map(Done::Key))
+            }
+            Step::Encrypt => {
+                let public = self.key.as_ref().map(|pair| pair.public.clone());
+                let values = self.values;
+                let card = self.trained.model.card(&KEY_SIZES);
+                Job::spawn(move || {
+                    let public = public.ok_or_else(|| missing("key"))?;
+                    make_query(&public, &values, &card?).map(Done::Query)
+                })
+            }
+            Step::Compute => {
+                let query = self.query.as_ref().map(|query| query.bytes.clone());
+                let model = self.trained.model.clone();
+                Job::spawn(move || {
+                    let query = query.ok_or_else(|| missing("query"))?;
+                    let answer = predict::predict(&model, &query)?.to_vec();
+                    let preview = inspect::answer_ciphertext(&query, &answer)?;
+                    Ok(Done::Answer(answer, preview))
+                })
+            }
+            Step::Decrypt => {
+                let private = self.key.as_ref().map(|pair| pair.private.clone());
+                let answer = self.answer.as_ref().map(|(bytes, _)| bytes.clone());
+                Job::spawn(move || {
+                    let private = private.ok_or_else(|| missing("key"))?;
+                    let answer = answer.ok_or_else(|| missing("answer"))?;
+                    decrypt::decrypt(&private, &answer).map(Done::Prediction)
+                })
+            }
+            // Nothing to compute: the message just travels.
+            Step::Send | Step::Return => return,
         };
-        self.pending = Some((step, Job::spawn(move || work(step, inputs))));
+        self.pending = Some((step, job));
     }
 
     /// Collects a finished step, if any.
@@ -218,7 +246,7 @@ impl Story {
         self.pending = None;
         match result {
             Ok(Done::Key(pair)) => self.key = Some(pair),
-            Ok(Done::Query(bytes, previews)) => self.query = Some((bytes, previews)),
+            Ok(Done::Query(query)) => self.query = Some(query),
             Ok(Done::Answer(bytes, preview)) => self.answer = Some((bytes, preview)),
             Ok(Done::Prediction(prediction)) => self.prediction = Some(prediction),
             Err(error) => {
@@ -234,43 +262,5 @@ impl Story {
     /// The model's prediction computed in the clear, to compare with the decrypted one.
     pub fn plaintext_prediction(&self) -> Option<f64> {
         self.trained.model.evaluate(&self.values).ok()
-    }
-}
-
-/// What a step works on, copied for the worker thread.
-struct Inputs {
-    bits: u32,
-    values: [f64; 4],
-    key: Option<(Zeroizing<Vec<u8>>, Vec<u8>)>,
-    query: Option<Vec<u8>>,
-    answer: Option<Vec<u8>>,
-    model: Model,
-}
-
-/// One step's work, with the command line's workflows.
-fn work(step: Step, inputs: Inputs) -> Result<Done> {
-    let missing = |what: &str| anyhow!("no {what} yet");
-    match step {
-        Step::Keygen => keygen::generate(inputs.bits).map(Done::Key),
-        Step::Encrypt => {
-            let (_, public) = inputs.key.ok_or_else(|| missing("key"))?;
-            let card = inputs.model.card(&KEY_SIZES)?;
-            let bytes = encrypt::encrypt(&public, &inputs.values, Some(&card), None)?.to_vec();
-            let previews = inspect::ciphertexts(&bytes)?;
-            Ok(Done::Query(bytes, previews))
-        }
-        Step::Compute => {
-            let query = inputs.query.ok_or_else(|| missing("query"))?;
-            let (_, public) = inputs.key.ok_or_else(|| missing("key"))?;
-            let answer = predict::predict(&inputs.model, &query)?.to_vec();
-            let preview = inspect::answer_ciphertext(&public, &answer)?;
-            Ok(Done::Answer(answer, preview))
-        }
-        Step::Decrypt => {
-            let (private, _) = inputs.key.ok_or_else(|| missing("key"))?;
-            let answer = inputs.answer.ok_or_else(|| missing("answer"))?;
-            decrypt::decrypt(&private, &answer).map(Done::Prediction)
-        }
-        Step::Send | Step::Return => Err(anyhow!("nothing to compute for {step:?}")),
     }
 }

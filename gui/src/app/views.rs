@@ -4,12 +4,11 @@
 use eframe::egui::{self, RichText};
 
 use super::Command;
+use super::customer::KEY_SIZES;
 
 pub mod company;
 pub mod customer;
 pub mod walkthrough;
-
-use super::PROBLEM_RED as PROBLEM;
 
 /// A big, bold line for the result the user came for.
 fn headline(ui: &mut egui::Ui, text: String) {
@@ -27,6 +26,22 @@ fn button(
     if ui.add_enabled(enabled, egui::Button::new(label)).clicked() {
         commands.push(command);
     }
+}
+
+/// A labelled choice of key size, greyed out unless `enabled`.
+fn key_size(ui: &mut egui::Ui, enabled: bool, id: &str, bits: &mut u32) {
+    ui.add_enabled_ui(enabled, |ui| {
+        let label = ui.label("Key size");
+        egui::ComboBox::from_id_salt(id)
+            .selected_text(format!("{bits} bits"))
+            .show_ui(ui, |ui| {
+                for size in KEY_SIZES {
+                    ui.selectable_value(bits, size, format!("{size} bits"));
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
 }
 
 /// A section's title.

@@ -101,11 +101,12 @@ pub fn ciphertexts(query: &[u8]) -> Result<Vec<String>> {
     })
 }
 
-/// The ciphertext of an answer message for the public key in `key_file`, shortened for display.
-pub fn answer_ciphertext(key_file: &[u8], answer: &[u8]) -> Result<String> {
-    with_key_size!(key_bits(key_file)?, |S| {
-        let key = PublicKey::<S>::from_bytes(key_file)?;
-        let answer = Answer::from_bytes(answer, &key)?;
+/// The ciphertext of the answer message `answer` to the query message `query`, shortened for
+/// display.
+pub fn answer_ciphertext(query: &[u8], answer: &[u8]) -> Result<String> {
+    with_key_size!(key_bits(query)?, |S| {
+        let query = Query::<S>::from_bytes(query)?;
+        let answer = Answer::from_bytes(answer, &query.key)?;
         Ok(shorten(answer.value.ciphertext.value()))
     })
 }

@@ -14,6 +14,7 @@ use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use zeroize::Zeroizing;
 
 use super::os_rng;
 
@@ -44,8 +45,8 @@ pub struct Fit {
     pub rows: usize,
 }
 
-/// A trained model and its report.
-#[derive(Debug)]
+/// A trained model and its report. The fitted coefficients are the company's secret: wiped when
+/// dropped and left out of `Debug`.
 pub struct Trained {
     /// The model, quantized for encrypted prediction.
     pub model: Model,
@@ -54,9 +55,9 @@ pub struct Trained {
     /// Feature names, in order.
     pub features: Vec<String>,
     /// The fitted coefficients, in feature order.
-    pub weights: Vec<f64>,
+    pub weights: Zeroizing<Vec<f64>>,
     /// The fitted intercept.
-    pub intercept: f64,
+    pub intercept: Zeroizing<f64>,
     /// The fit on the training rows.
     pub training: Fit,
     /// The fit on the held-out rows.
@@ -97,6 +98,19 @@ pub fn train(csv: &[u8], options: &Options) -> Result<Trained> {
         let (fit, points) = table.fit(test, &weights, intercept);
         (Some(fit), points)
     };
+    // Finite values can still square past f64 (e.g. a target of 1e200): refuse rather than
+    // report an infinite or NaN error as a fit.
+    for (rows, fit) in [("training", Some(training)), ("hold-out", holdout)] {
+        if let Some(fit) = fit
+            && !fit.rmse.is_finite()
+        {
+            bail!(
+                "the values are too large: the model's error on the {rows} rows overflows \
+                 (RMSE {}); rescale the columns",
+                fit.rmse
+            );
+        }
+    }
     let names: Vec<&str> = table.features.iter().map(String::as_str).collect();
     let (model, quantization) =
         Model::from_f64(&options.target, &names, &weights, intercept, &mut os_rng())
@@ -105,13 +119,24 @@ pub fn train(csv: &[u8], options: &Options) -> Result<Trained> {
         model,
         quantization,
         features: table.features,
-        weights,
-        intercept,
+        weights: Zeroizing::new(weights),
+        intercept: Zeroizing::new(intercept),
         training,
         holdout,
         training_points,
         holdout_points,
     })
+}
+
+impl std::fmt::Debug for Trained {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trained")
+            .field("model", &self.model)
+            .field("features", &self.features)
+            .field("training", &self.training)
+            .field("holdout", &self.holdout)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The header of a CSV: the columns a model can be trained on and for.

@@ -3,10 +3,14 @@
 use eframe::egui::{self, Color32};
 use egui_plot::{Corner, Legend, Line, Plot, Points};
 
-use super::{PROBLEM, button, section};
+use super::{button, section};
 use crate::app::Command;
 use crate::app::company::{Company, Status};
+use crate::app::{PROBLEM_RED, count};
 use crate::workflows::train::{Fit, Trained};
+
+/// Points plotted per series.
+const MAX_PLOTTED: usize = 4000;
 
 /// Draws the company's view.
 pub fn show(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command>) {
@@ -59,7 +63,7 @@ fn train(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command>) 
             "Serving {name}: predicts {} from {} (model {:.8}...)",
             model.target(),
             names.join(", "),
-            model.id().to_string()
+            model.id()
         ));
     }
     let has_model = company.model().is_some();
@@ -89,18 +93,30 @@ fn report(ui: &mut egui::Ui, trained: &Trained) {
     });
 }
 
+/// The model as it is served: its fixed-point weights, which equal the fit's unless quantizing
+/// rounded them.
 fn equation(ui: &mut egui::Ui, trained: &Trained) {
+    let model = &trained.model;
     ui.label(format!(
         "{} = {:+.4}",
-        trained.model.target(),
-        trained.intercept
+        model.target(),
+        model.intercept_f64()
     ));
     egui::Grid::new("coefficients").show(ui, |ui| {
-        for (name, weight) in trained.features.iter().zip(&trained.weights) {
+        for (name, weight) in model.features().iter().zip(model.weights_f64()) {
             ui.monospace(format!("    {weight:+.6}"));
-            ui.label(format!("x {name}"));
+            ui.label(format!("x {}", name.as_str()));
             ui.end_row();
         }
+    });
+    let quantization = &trained.quantization;
+    ui.label(if quantization.max_absolute_error > 0.0 {
+        format!(
+            "Weights rounded for encryption: worst relative error {:.1e}",
+            quantization.max_relative_error
+        )
+    } else {
+        "Every weight served exactly as fitted.".to_owned()
     });
     ui.label(fit("Training", &trained.training));
     if let Some(holdout) = &trained.holdout {
@@ -132,15 +148,24 @@ fn plot(ui: &mut egui::Ui, trained: &Trained) {
                     vec![[low, low], [high, high]],
                 ));
             }
-            plot.points(Points::new("training rows", trained.training_points.clone()).radius(2.0));
+            plot.points(
+                Points::new("training rows", thinned(&trained.training_points)).radius(2.0),
+            );
             if !trained.holdout_points.is_empty() {
                 plot.points(
-                    Points::new("held-out rows", trained.holdout_points.clone())
+                    Points::new("held-out rows", thinned(&trained.holdout_points))
                         .radius(2.5)
                         .color(Color32::from_rgb(230, 140, 30)),
                 );
             }
         });
+}
+
+/// At most [`MAX_PLOTTED`] of `points`, evenly spread: the plot is redrawn every frame and a
+/// large table would slow the window without showing more.
+fn thinned(points: &[[f64; 2]]) -> Vec<[f64; 2]> {
+    let stride = points.len().div_ceil(MAX_PLOTTED).max(1);
+    points.iter().step_by(stride).copied().collect()
 }
 
 fn fit(what: &str, fit: &Fit) -> String {
@@ -161,14 +186,14 @@ fn queries(ui: &mut egui::Ui, company: &Company, commands: &mut Vec<Command>) {
         button(
             ui,
             idle && ready > 0 && company.model().is_some(),
-            &format!("Answer {ready} queries"),
+            &format!("Answer {}", count(ready, "query", "queries")),
             Command::AnswerAll,
             commands,
         );
         button(
             ui,
             idle && unsaved > 0,
-            &format!("Save {unsaved} answers..."),
+            &format!("Save {}...", count(unsaved, "answer", "answers")),
             Command::SaveAnswers,
             commands,
         );
@@ -202,25 +227,26 @@ fn queries(ui: &mut egui::Ui, company: &Company, commands: &mut Vec<Command>) {
             ui.end_row();
             for query in &company.queries {
                 ui.label(&query.name);
+                match query.status.info() {
+                    Some(info) => {
+                        ui.monospace(format!("{:.16} ({} bits)", info.fingerprint, info.bits))
+                    }
+                    None => ui.label("-"),
+                };
                 match &query.status {
                     Status::Invalid(problem) => {
-                        ui.label("-");
-                        ui.colored_label(PROBLEM, format!("refused: {problem}"));
+                        ui.colored_label(PROBLEM_RED, format!("refused: {problem}"));
                     }
                     Status::Ready(info) => {
-                        ui.monospace(format!("{:.16} ({} bits)", info.fingerprint, info.bits));
                         ui.label(format!("valid, {} encrypted features", info.features));
                     }
-                    Status::Answering(info) => {
-                        ui.monospace(format!("{:.16} ({} bits)", info.fingerprint, info.bits));
+                    Status::Answering(_) => {
                         ui.label("computing...");
                     }
-                    Status::Answered { info, seconds, .. } => {
-                        ui.monospace(format!("{:.16} ({} bits)", info.fingerprint, info.bits));
+                    Status::Answered { seconds, .. } => {
                         ui.label(format!("answered in {:.1} ms, not saved", seconds * 1e3));
                     }
-                    Status::Saved(info, path) => {
-                        ui.monospace(format!("{:.16} ({} bits)", info.fingerprint, info.bits));
+                    Status::Saved(_, path) => {
                         ui.label(format!("answer saved: {}", path.display()));
                     }
                 }
@@ -247,7 +273,7 @@ fn log(ui: &mut egui::Ui, company: &Company) {
         for served in company.log.iter().rev() {
             ui.label(&served.at);
             ui.monospace(format!("{:.16}", served.fingerprint));
-            ui.monospace(format!("{:.8}...", served.model.to_string()));
+            ui.monospace(format!("{:.8}...", served.model));
             ui.label(format!("{:.1} ms", served.seconds * 1e3));
             ui.end_row();
         }

@@ -2,9 +2,10 @@
 
 use eframe::egui::{self, RichText};
 
-use super::{PROBLEM, button, headline, section};
+use super::{button, headline, key_size, section};
 use crate::app::Command;
-use crate::app::customer::{Customer, KEY_SIZES, KeyWork};
+use crate::app::PROBLEM_RED;
+use crate::app::customer::{Customer, INPUT_LEN, KeyWork, sizes};
 use crate::app::features;
 
 /// Draws the customer's view.
@@ -24,24 +25,20 @@ fn key(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>) 
     let work = customer
         .key_work()
         .map(|(work, started)| (work.clone(), started));
-    let idle = work.is_none();
+    // A new key while a query is being made or read would orphan it.
+    let idle = !customer.busy();
     ui.horizontal(|ui| {
-        let label = ui.label("Key size");
-        ui.add_enabled_ui(idle, |ui| {
-            egui::ComboBox::from_id_salt("key size")
-                .selected_text(format!("{} bits", customer.bits))
-                .show_ui(ui, |ui| {
-                    for bits in KEY_SIZES {
-                        ui.selectable_value(&mut customer.bits, bits, format!("{bits} bits"));
-                    }
-                })
-                .response
-                .labelled_by(label.id);
-        });
+        key_size(ui, idle, "key size", &mut customer.bits);
 
         button(ui, idle, "Generate a key", Command::GenerateKey, commands);
         button(ui, idle, "Open a key...", Command::OpenKey, commands);
     });
+    if customer.key_file.is_none() && customer.query.is_some() {
+        ui.colored_label(
+            PROBLEM_RED,
+            "This key is only in memory: save it, or the answer to its query cannot be read.",
+        );
+    }
     match work {
         Some((KeyWork::Generate(bits), started)) => {
             ui.horizontal(|ui| {
@@ -91,7 +88,7 @@ fn card(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>)
     ui.horizontal(|ui| {
         button(
             ui,
-            true,
+            !customer.encrypting(),
             "Open a model card...",
             Command::OpenCard,
             commands,
@@ -108,12 +105,12 @@ fn card(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>)
     };
     let names: Vec<&str> = card.card.features().iter().map(|n| n.as_str()).collect();
     ui.label(format!(
-        "{}: predicts {} from {} (model {:.8}..., keys of {:?} bits)",
+        "{}: predicts {} from {} (model {:.8}..., keys of {} bits)",
         card.name,
         card.card.target(),
         names.join(", "),
-        card.card.id().to_string(),
-        card.card.key_sizes()
+        card.card.id(),
+        sizes(card.card.key_sizes())
     ));
     let problems = customer.input_problems();
     let editable = customer.query.is_none() && !customer.encrypting();
@@ -125,13 +122,14 @@ fn card(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>)
                 ui.add_enabled(
                     editable,
                     egui::TextEdit::singleline(&mut **text)
+                        .char_limit(INPUT_LEN)
                         .hint_text(features::hint(name))
                         .desired_width(120.0),
                 )
                 .labelled_by(label.id);
                 match problem {
                     Some(problem) if !text.is_empty() => {
-                        ui.colored_label(PROBLEM, problem);
+                        ui.colored_label(PROBLEM_RED, problem);
                     }
                     _ => {
                         ui.label("");
@@ -193,16 +191,17 @@ fn answer(ui: &mut egui::Ui, customer: &Customer, commands: &mut Vec<Command>) {
         }
     });
     if let Some(prediction) = &customer.prediction {
+        // The card's name for the value only if the answer came from the card's model.
         let target = customer
             .card
             .as_ref()
+            .filter(|card| card.card.id() == prediction.model)
             .map_or("value", |card| card.card.target());
         headline(ui, format!("Predicted {target}: {:.2}", prediction.value));
         ui.label(
             RichText::new(format!(
                 "Answered by the model {:.8}... for the key {:.16}",
-                prediction.model.to_string(),
-                prediction.fingerprint
+                prediction.model, prediction.fingerprint
             ))
             .weak(),
         );

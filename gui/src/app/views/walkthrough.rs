@@ -2,8 +2,9 @@
 
 use eframe::egui;
 
-use super::{button, headline};
+use super::{button, headline, key_size};
 use crate::app::Command;
+
 use crate::app::features::KNOWN;
 use crate::app::story::{Step, Story};
 
@@ -15,7 +16,7 @@ pub fn show(ui: &mut egui::Ui, story: &mut Story, commands: &mut Vec<Command>) {
     );
     controls(ui, story, commands);
     if let Some(error) = &story.error {
-        ui.colored_label(super::PROBLEM, format!("Error: {error}"));
+        ui.colored_label(crate::app::PROBLEM_RED, format!("Error: {error}"));
     }
     ui.separator();
     ui.columns(2, |columns| {
@@ -24,9 +25,18 @@ pub fn show(ui: &mut egui::Ui, story: &mut Story, commands: &mut Vec<Command>) {
             company(company_column, story);
         }
     });
+    // Neither side could compute this: the customer lacks the weights, the company the values.
+    if story.prediction.is_some()
+        && let Some(plain) = story.plaintext_prediction()
+    {
+        ui.separator();
+        ui.weak(format!(
+            "Check, outside the protocol: the same model in the clear predicts {plain:.2}."
+        ));
+    }
 }
 
-fn controls(ui: &mut egui::Ui, story: &Story, commands: &mut Vec<Command>) {
+fn controls(ui: &mut egui::Ui, story: &mut Story, commands: &mut Vec<Command>) {
     let idle = story.pending().is_none();
     ui.horizontal(|ui| {
         button(ui, idle, "Run the whole story", Command::RunStory, commands);
@@ -34,6 +44,13 @@ fn controls(ui: &mut egui::Ui, story: &Story, commands: &mut Vec<Command>) {
             button(ui, idle, step.label(), Command::NextStep, commands);
         }
         button(ui, idle, "Start over", Command::ResetStory, commands);
+        // The size is fixed once the key exists.
+        key_size(
+            ui,
+            idle && story.key.is_none(),
+            "walkthrough key size",
+            &mut story.bits,
+        );
         if let Some(step) = story.pending() {
             ui.spinner();
             ui.label(format!("{}...", step.label()));
@@ -73,7 +90,7 @@ fn customer(ui: &mut egui::Ui, story: &mut Story) {
             story
                 .query
                 .as_ref()
-                .map(|(bytes, _)| format!("query: {} bytes", bytes.len())),
+                .map(|query| format!("query: {} bytes", query.bytes.len())),
         ),
         (
             Step::Send,
@@ -100,9 +117,6 @@ fn customer(ui: &mut egui::Ui, story: &mut Story) {
     if let Some(prediction) = &story.prediction {
         ui.add_space(8.0);
         headline(ui, format!("Predicted salary: {:.2}", prediction.value));
-        if let Some(plain) = story.plaintext_prediction() {
-            ui.label(format!("(the model in the clear: {plain:.2})"));
-        }
     }
 }
 
@@ -115,9 +129,15 @@ fn company(ui: &mut egui::Ui, story: &Story) {
         story.trained.training.r2
     ));
     match (&story.query, story.sent) {
-        (Some((_, ciphertexts)), true) => {
-            ui.label("Received query:");
-            for (name, ciphertext) in story.trained.features.iter().zip(ciphertexts) {
+        (Some(query), true) => {
+            // The query carries the customer's public key: its fingerprint is public.
+            if let Some(key) = &story.key {
+                ui.label(format!(
+                    "Received a query from the key {:.16}:",
+                    key.fingerprint
+                ));
+            }
+            for (name, ciphertext) in story.trained.features.iter().zip(&query.previews) {
                 ui.monospace(format!("{name:<17} {ciphertext}"));
             }
         }
