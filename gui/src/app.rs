@@ -4,6 +4,7 @@
 //! place that opens file dialogs.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Result, bail};
 use eframe::egui::{self, Color32};
@@ -22,6 +23,7 @@ mod views;
 use company::Company;
 use customer::Customer;
 use story::Story;
+use task::Job;
 
 use crate::files;
 
@@ -197,46 +199,80 @@ const CSV: FileKind = FileKind {
     extensions: &["csv"],
 };
 
-/// Where paths come from: native dialogs in the app, a script in the tests.
-pub trait Dialogs {
-    /// One existing file, or `None` when the user cancels.
-    fn open(&mut self, title: &str, kind: FileKind) -> Option<PathBuf>;
+/// A file dialog's question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ask {
+    /// One existing file, under this title.
+    Open(&'static str, FileKind),
     /// Any number of existing files.
-    fn open_many(&mut self, title: &str, kind: FileKind) -> Vec<PathBuf>;
-    /// A file to write, suggesting `name`.
-    fn save(&mut self, title: &str, kind: FileKind, name: &str) -> Option<PathBuf>;
+    OpenMany(&'static str, FileKind),
+    /// A file to write, suggesting a name.
+    Save(&'static str, FileKind, &'static str),
     /// A folder.
-    fn folder(&mut self, title: &str) -> Option<PathBuf>;
+    Folder(&'static str),
+}
+
+/// Where paths come from: native dialogs in the app, a script in the tests. Asked on a worker
+/// thread, so that the window goes on drawing (spinners, progress) while a dialog is open.
+pub trait Dialogs: Send + Sync {
+    /// The paths chosen; none when the user cancels.
+    fn ask(&self, question: Ask) -> Result<Vec<PathBuf>>;
 }
 
 /// The desktop's own file dialogs (through the XDG portal on Linux).
 #[derive(Debug, Default)]
 pub struct NativeDialogs;
 
-impl NativeDialogs {
-    fn dialog(title: &str, kind: FileKind) -> rfd::FileDialog {
-        rfd::FileDialog::new()
-            .set_title(title)
-            .add_filter(kind.name, kind.extensions)
-            .add_filter("All files", &["*"])
+impl Dialogs for NativeDialogs {
+    fn ask(&self, question: Ask) -> Result<Vec<PathBuf>> {
+        // rfd reaches the portal over the session bus; without one it shows nothing and says
+        // nothing, which would look like a button that does not work.
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+            bail!(
+                "no file dialog here (the desktop portal needs a D-Bus session): drop the file \
+                 on the window instead"
+            );
+        }
+        let dialog = |title: &str, kind: FileKind| {
+            rfd::FileDialog::new()
+                .set_title(title)
+                .add_filter(kind.name, kind.extensions)
+                .add_filter("All files", &["*"])
+        };
+        Ok(match question {
+            Ask::Open(title, kind) => dialog(title, kind).pick_file().into_iter().collect(),
+            Ask::OpenMany(title, kind) => dialog(title, kind).pick_files().unwrap_or_default(),
+            Ask::Save(title, kind, name) => dialog(title, kind)
+                .set_file_name(name)
+                .save_file()
+                .into_iter()
+                .collect(),
+            Ask::Folder(title) => rfd::FileDialog::new()
+                .set_title(title)
+                .pick_folder()
+                .into_iter()
+                .collect(),
+        })
     }
 }
 
-impl Dialogs for NativeDialogs {
-    fn open(&mut self, title: &str, kind: FileKind) -> Option<PathBuf> {
-        Self::dialog(title, kind).pick_file()
-    }
-
-    fn open_many(&mut self, title: &str, kind: FileKind) -> Vec<PathBuf> {
-        Self::dialog(title, kind).pick_files().unwrap_or_default()
-    }
-
-    fn save(&mut self, title: &str, kind: FileKind, name: &str) -> Option<PathBuf> {
-        Self::dialog(title, kind).set_file_name(name).save_file()
-    }
-
-    fn folder(&mut self, title: &str) -> Option<PathBuf> {
-        rfd::FileDialog::new().set_title(title).pick_folder()
+impl Command {
+    /// The file dialog the command needs first, if it needs one.
+    fn question(self) -> Option<Ask> {
+        Some(match self {
+            Self::OpenKey => Ask::Open("Open your private key", PRIVATE_KEY),
+            Self::SaveKey => Ask::Save("Save your key", PRIVATE_KEY, "customer.key"),
+            Self::OpenCard => Ask::Open("Open the company's model card", CARD),
+            Self::SaveQuery => Ask::Save("Save the query", QUERY, "query.hq"),
+            Self::OpenAnswer => Ask::Open("Open the company's answer", ANSWER),
+            Self::OpenCsv => Ask::Open("Open training data", CSV),
+            Self::OpenModel => Ask::Open("Open a model", MODEL),
+            Self::SaveModel => Ask::Save("Save the model", MODEL, "model.hm"),
+            Self::PublishCard => Ask::Save("Publish the model card", CARD, "model.card"),
+            Self::OpenQueries => Ask::OpenMany("Open queries", QUERY),
+            Self::SaveAnswers => Ask::Folder("Save the answers in"),
+            _ => return None,
+        })
     }
 }
 
@@ -255,7 +291,9 @@ pub struct HecateApp {
     /// The last thing done, shown until replaced.
     pub notice: Option<String>,
     toasts: Toasts,
-    dialogs: Box<dyn Dialogs>,
+    dialogs: Arc<dyn Dialogs>,
+    /// The command waiting for its file dialog.
+    dialog: Option<(Command, Job<Vec<PathBuf>>)>,
 }
 
 impl std::fmt::Debug for HecateApp {
@@ -269,7 +307,7 @@ impl std::fmt::Debug for HecateApp {
 
 impl HecateApp {
     /// The app with `settings`, taking paths from `dialogs`.
-    pub fn new(settings: &Settings, dialogs: Box<dyn Dialogs>) -> Result<Self> {
+    pub fn new(settings: &Settings, dialogs: Arc<dyn Dialogs>) -> Result<Self> {
         let settings = settings.checked();
         Ok(Self {
             tab: settings.tab,
@@ -280,6 +318,7 @@ impl HecateApp {
             notice: None,
             toasts: Toasts::default(),
             dialogs,
+            dialog: None,
         })
     }
 
@@ -294,10 +333,18 @@ impl HecateApp {
         }
     }
 
+    /// Whether anything runs in the background: a step, a key, a batch, a file dialog.
+    pub fn busy(&self) -> bool {
+        self.story.pending().is_some()
+            || self.customer.busy()
+            || self.company.busy()
+            || self.dialog.is_some()
+    }
+
     /// The whole window's contents (also what the tests drive).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         self.poll();
-        if self.story.pending().is_some() || self.customer.busy() || self.company.busy() {
+        if self.busy() {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(50));
         }
@@ -343,6 +390,14 @@ impl HecateApp {
     /// Collects finished background work and says what it did. A success here leaves a problem
     /// on show: it may be about something else.
     fn poll(&mut self) {
+        if let Some((command, job)) = &self.dialog
+            && let Some(paths) = job.poll()
+        {
+            let command = *command;
+            self.dialog = None;
+            let result = paths.and_then(|paths| self.answered(command, paths));
+            self.report(result);
+        }
         self.story.poll();
         let customer = match self.customer.poll() {
             Some(customer::Finished::Generated(seconds)) => Ok(format!(
@@ -412,9 +467,16 @@ impl HecateApp {
         }
     }
 
-    /// Carries out `command`; returns what to tell the user.
+    /// Carries out `command`, or asks for its file first; returns what to tell the user.
     pub fn run(&mut self, command: Command, ctx: &egui::Context) -> Result<Option<String>> {
-        let done = |text: String| Ok(Some(text));
+        if let Some(question) = command.question() {
+            if self.dialog.is_some() {
+                bail!("a file dialog is already open");
+            }
+            let dialogs = Arc::clone(&self.dialogs);
+            self.dialog = Some((command, Job::spawn(move || dialogs.ask(question))));
+            return Ok(None);
+        }
         match command {
             Command::Show(tab) => {
                 // A notice belongs to the view it came from.
@@ -428,112 +490,97 @@ impl HecateApp {
             Command::GenerateKey => self.customer.generate_key(),
             Command::CancelKeygen => {
                 self.customer.cancel_keygen();
-                return done("Key generation cancelled.".to_owned());
-            }
-            Command::OpenKey => {
-                if let Some(path) = self.dialogs.open("Open your private key", PRIVATE_KEY) {
-                    self.customer
-                        .open_key(Zeroizing::new(files::read(&path)?), &path);
-                }
-            }
-            Command::SaveKey => {
-                if let Some(path) = self
-                    .dialogs
-                    .save("Save your key", PRIVATE_KEY, "customer.key")
-                {
-                    let public = self.customer.save_key(&path)?;
-                    return done(format!(
-                        "Saved {} (private: keep it) and {} (public).",
-                        path.display(),
-                        public.display()
-                    ));
-                }
+                return Ok(Some("Key generation cancelled.".to_owned()));
             }
             Command::CopyFingerprint => {
                 if let Some(key) = &self.customer.key {
                     ctx.copy_text(key.fingerprint.to_string());
-                    return done("Fingerprint copied.".to_owned());
-                }
-            }
-            Command::OpenCard => {
-                if let Some(path) = self.dialogs.open("Open the company's model card", CARD) {
-                    self.customer
-                        .open_card(&files::read(&path)?, &file_name(&path))?;
-                    return done(format!("Opened the card {}.", path.display()));
+                    return Ok(Some("Fingerprint copied.".to_owned()));
                 }
             }
             Command::Encrypt => self.customer.encrypt()?,
             Command::NewQuery => self.customer.query = None,
-            Command::SaveQuery => {
-                if let Some(path) = self.dialogs.save("Save the query", QUERY, "query.hq") {
-                    self.customer.save_query(&path)?;
-                    return done(format!("Saved {}: send it to the company.", path.display()));
-                }
-            }
-            Command::OpenAnswer => {
-                if let Some(path) = self.dialogs.open("Open the company's answer", ANSWER) {
-                    self.customer
-                        .open_answer(files::read(&path)?, &file_name(&path))?;
-                }
-            }
-            Command::OpenCsv => {
-                if let Some(path) = self.dialogs.open("Open training data", CSV) {
-                    self.company
-                        .use_data(files::read(&path)?, &path.display().to_string())?;
-                    return done(format!("Training data: {}.", path.display()));
-                }
-            }
             Command::UseSample => {
                 self.company
                     .use_data(company::SAMPLE.to_vec(), company::SAMPLE_NAME)?;
             }
             Command::Train => self.company.train(),
-            Command::OpenModel => {
-                if let Some(path) = self.dialogs.open("Open a model", MODEL) {
-                    self.company
-                        .open_model(&files::read(&path)?, &file_name(&path))?;
-                    return done(format!("Serving the model {}.", path.display()));
-                }
-            }
-            Command::SaveModel => {
-                if let Some(path) = self.dialogs.save("Save the model", MODEL, "model.hm") {
-                    self.company.save_model(&path)?;
-                    return done(format!(
-                        "Saved {} (secret: the weights are the company's).",
-                        path.display()
-                    ));
-                }
-            }
-            Command::PublishCard => {
-                if let Some(path) = self
-                    .dialogs
-                    .save("Publish the model card", CARD, "model.card")
-                {
-                    self.company.publish_card(&path)?;
-                    return done(format!("Saved {}: give it to customers.", path.display()));
-                }
-            }
-            Command::OpenQueries => {
-                let paths = self.dialogs.open_many("Open queries", QUERY);
-                let count = paths.len();
-                for path in paths {
-                    self.company
-                        .add_query(files::read(&path)?, &file_name(&path), Some(path));
-                }
-                if count > 0 {
-                    return done(format!("{count} query file(s) opened."));
-                }
-            }
             Command::AnswerAll => self.company.answer_all()?,
-            Command::SaveAnswers => {
-                if let Some(folder) = self.dialogs.folder("Save the answers in") {
-                    let count = self.company.save_answers(&folder)?;
-                    return done(format!("Saved {count} answer(s) in {}.", folder.display()));
-                }
-            }
             Command::ClearQueries => self.company.clear_queries(),
+            // The commands with a question, once answered.
+            _ => {}
         }
         Ok(None)
+    }
+
+    /// Carries out `command` with the `paths` its dialog gave (none: the user cancelled).
+    fn answered(&mut self, command: Command, paths: Vec<PathBuf>) -> Result<Option<String>> {
+        let Some(path) = paths.first().cloned() else {
+            return Ok(None);
+        };
+        let shown = path.display();
+        let notice = match command {
+            Command::OpenKey => {
+                self.customer
+                    .open_key(Zeroizing::new(files::read(&path)?), &path);
+                return Ok(None);
+            }
+            Command::SaveKey => {
+                let public = self.customer.save_key(&path)?;
+                format!(
+                    "Saved {shown} (private: keep it) and {} (public).",
+                    public.display()
+                )
+            }
+            Command::OpenCard => {
+                self.customer
+                    .open_card(&files::read(&path)?, &file_name(&path))?;
+                format!("Opened the card {shown}.")
+            }
+            Command::SaveQuery => {
+                self.customer.save_query(&path)?;
+                format!("Saved {shown}: send it to the company.")
+            }
+            Command::OpenAnswer => {
+                self.customer
+                    .open_answer(files::read(&path)?, &file_name(&path))?;
+                return Ok(None);
+            }
+            Command::OpenCsv => {
+                self.company
+                    .use_data(files::read(&path)?, &shown.to_string())?;
+                format!("Training data: {shown}.")
+            }
+            Command::OpenModel => {
+                self.company
+                    .open_model(&files::read(&path)?, &file_name(&path))?;
+                format!("Serving the model {shown}.")
+            }
+            Command::SaveModel => {
+                self.company.save_model(&path)?;
+                format!("Saved {shown} (secret: the weights are the company's).")
+            }
+            Command::PublishCard => {
+                self.company.publish_card(&path)?;
+                format!("Saved {shown}: give it to customers.")
+            }
+            Command::OpenQueries => {
+                for path in &paths {
+                    self.company.add_query(
+                        files::read(path)?,
+                        &file_name(path),
+                        Some(path.clone()),
+                    );
+                }
+                format!("Opened {}.", count(paths.len(), "query", "queries"))
+            }
+            Command::SaveAnswers => {
+                let saved = self.company.save_answers(&path)?;
+                format!("Saved {} in {shown}.", count(saved, "answer", "answers"))
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(notice))
     }
 
     /// Opens files dropped on the window, each where it belongs.
@@ -671,7 +718,7 @@ pub fn run() -> Result<()> {
                 .storage
                 .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
                 .unwrap_or_default();
-            let app = HecateApp::new(&settings, Box::new(NativeDialogs))
+            let app = HecateApp::new(&settings, Arc::new(NativeDialogs))
                 .map_err(|error| error.to_string())?;
             Ok(Box::new(Window { app }))
         }),

@@ -5,11 +5,9 @@
 #![cfg(feature = "gui")]
 #![allow(clippy::expect_used, clippy::panic, reason = "tests panic to fail")]
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use eframe::egui::{self, accesskit::Role};
@@ -17,43 +15,37 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use hecate::{Model, ModelCard};
 use hecate_gui::app::company::{SAMPLE, Status};
-use hecate_gui::app::{Dialogs, FileKind, HecateApp, Settings, Tab};
+use hecate_gui::app::{Ask, Dialogs, HecateApp, Settings, Tab};
 use hecate_gui::workflows::{decrypt, encode, encrypt, keygen, predict, train};
 
-/// File dialogs that answer with the paths the test queued, in order.
+/// File dialogs that answer with the paths the test queued, in order (and say what they were
+/// asked, so a test can check the question).
 #[derive(Clone, Default)]
-struct Script(Rc<RefCell<VecDeque<Vec<PathBuf>>>>);
+struct Script(Arc<Mutex<VecDeque<Vec<PathBuf>>>>, Arc<Mutex<Vec<Ask>>>);
 
 impl Script {
     fn next(&self, paths: &[&Path]) {
         self.0
-            .borrow_mut()
+            .lock()
+            .expect("not poisoned")
             .push_back(paths.iter().map(|path| path.to_path_buf()).collect());
     }
 
-    fn take(&self) -> Vec<PathBuf> {
-        self.0
-            .borrow_mut()
-            .pop_front()
-            .expect("the test queued an answer for this dialog")
+    fn asked(&self) -> Vec<Ask> {
+        self.1.lock().expect("not poisoned").clone()
     }
 }
 
 impl Dialogs for Script {
-    fn open(&mut self, _: &str, _: FileKind) -> Option<PathBuf> {
-        self.take().pop()
-    }
-
-    fn open_many(&mut self, _: &str, _: FileKind) -> Vec<PathBuf> {
-        self.take()
-    }
-
-    fn save(&mut self, _: &str, _: FileKind, _: &str) -> Option<PathBuf> {
-        self.take().pop()
-    }
-
-    fn folder(&mut self, _: &str) -> Option<PathBuf> {
-        self.take().pop()
+    fn ask(&self, question: Ask) -> anyhow::Result<Vec<PathBuf>> {
+        self.1.lock().expect("not poisoned").push(question);
+        // Nothing queued: the user cancelled.
+        Ok(self
+            .0
+            .lock()
+            .expect("not poisoned")
+            .pop_front()
+            .unwrap_or_default())
     }
 }
 
@@ -72,7 +64,7 @@ impl egui::DroppedFile for Dropped {
 }
 
 fn harness(script: &Script) -> Harness<'static, HecateApp> {
-    let app = HecateApp::new(&Settings::default(), Box::new(script.clone())).expect("app starts");
+    let app = HecateApp::new(&Settings::default(), Arc::new(script.clone())).expect("app starts");
     Harness::builder()
         .with_size(egui::vec2(1100.0, 2000.0))
         .build_ui_state(|ui, app: &mut HecateApp| app.ui(ui), app)
@@ -83,8 +75,7 @@ fn settle(harness: &mut Harness<'static, HecateApp>) {
     let start = Instant::now();
     loop {
         harness.step();
-        let app = harness.state();
-        if app.story.pending().is_none() && !app.customer.busy() && !app.company.busy() {
+        if !harness.state().busy() {
             harness.step();
             return;
         }
@@ -217,6 +208,15 @@ fn customer_makes_a_query_and_reads_the_answer_and_refuses_another_keys() {
     // The size is a setting of the view (3072 by default); 2048 keeps the test quick.
     assert_eq!(harness.state().customer.bits, 3072);
     harness.state_mut().customer.bits = 2048;
+
+    // A dialog cancelled changes nothing.
+    click(&mut harness, "Open a key...");
+    no_problem(&harness);
+    assert!(harness.state().customer.key.is_none());
+    assert!(matches!(
+        script.asked().last(),
+        Some(Ask::Open("Open your private key", kind)) if kind.extensions == ["key"]
+    ));
 
     click(&mut harness, "Generate a key");
     no_problem(&harness);
