@@ -470,6 +470,31 @@ fn company_trains_publishes_and_answers_a_batch_of_queries() {
         "{shown} vs {plain}"
     );
 
+    // A new model checks the waiting queries again: this one was for the old model.
+    script.next(&[&paths[1]]);
+    click(&mut harness, "Open queries...");
+    assert!(matches!(
+        harness
+            .state()
+            .company
+            .queries
+            .last()
+            .map(|query| &query.status),
+        Some(Status::Ready(_))
+    ));
+    harness.state_mut().company.target = "age".to_owned();
+    click(&mut harness, "Train");
+    match harness
+        .state()
+        .company
+        .queries
+        .last()
+        .map(|query| &query.status)
+    {
+        Some(Status::Invalid(problem)) => assert!(problem.contains("another model"), "{problem}"),
+        other => panic!("a query for the old model still accepted: {other:?}"),
+    }
+
     // The log names keys and the model, and holds nothing else.
     let log = &harness.state().company.log;
     assert_eq!(

@@ -24,6 +24,8 @@ pub const SAMPLE_NAME: &str = "the bundled sample (employees.csv)";
 /// Where a query stands.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Status {
+    /// Being checked.
+    Checking,
     /// It cannot be answered, and why.
     Invalid(String),
     /// Valid and waiting to be answered.
@@ -47,7 +49,7 @@ impl Status {
     /// The query's key and size, once it is known to be valid.
     pub fn info(&self) -> Option<&QueryInfo> {
         match self {
-            Self::Invalid(_) => None,
+            Self::Checking | Self::Invalid(_) => None,
             Self::Ready(info)
             | Self::Answering(info)
             | Self::Answered { info, .. }
@@ -121,6 +123,15 @@ pub struct Company {
     data: Vec<u8>,
     training: Option<Job<Trained>>,
     answering: Option<Batch>,
+    checking: Option<Check>,
+}
+
+/// Queries being checked.
+#[derive(Debug)]
+struct Check {
+    job: Job<Vec<(usize, Status)>>,
+    /// Whether the model changed since: the results are thrown away and the check redone.
+    stale: bool,
 }
 
 /// Queries being answered.
@@ -150,6 +161,7 @@ impl Company {
             data: Vec::new(),
             training: None,
             answering: None,
+            checking: None,
         };
         // The sample is part of the binary and has a header: this cannot fail, but a failure
         // would only leave the column list empty.
@@ -192,7 +204,7 @@ impl Company {
 
     /// Whether work is running in the background.
     pub fn busy(&self) -> bool {
-        self.training.is_some() || self.answering.is_some()
+        self.training.is_some() || self.answering.is_some() || self.checking.is_some()
     }
 
     /// Starts training on the data, in the background.
@@ -231,42 +243,66 @@ impl Company {
 
     /// Adds the query message `bytes` from the file `name`, validated against the model.
     pub fn add_query(&mut self, bytes: Vec<u8>, name: &str, path: Option<PathBuf>) {
-        let status = self.validate(&bytes);
         self.queries.push(Incoming {
             name: name.to_owned(),
             path,
-            status,
+            status: Status::Checking,
             bytes,
         });
+        self.check_waiting();
     }
 
-    fn validate(&self, bytes: &[u8]) -> Status {
-        match predict::check(self.model(), bytes) {
-            Ok(info) => Status::Ready(info),
-            Err(error) => Status::Invalid(format!("{error:#}")),
+    /// Checks the queries marked [`Status::Checking`] on a worker (a few milliseconds each for
+    /// big keys: a batch of them would stall the window), unless a check is running: its end
+    /// starts the next.
+    fn check_waiting(&mut self) {
+        if self.checking.is_some() {
+            return;
         }
+        let work: Vec<(usize, Vec<u8>)> = self
+            .queries
+            .iter()
+            .enumerate()
+            .filter(|(_, query)| query.status == Status::Checking)
+            .map(|(index, query)| (index, query.bytes.clone()))
+            .collect();
+        if work.is_empty() {
+            return;
+        }
+        let model = self.model().cloned();
+        let job = Job::spawn(move || {
+            Ok(work
+                .into_iter()
+                .map(|(index, bytes)| {
+                    let status = match predict::check(model.as_ref(), &bytes) {
+                        Ok(info) => Status::Ready(info),
+                        Err(error) => Status::Invalid(format!("{error:#}")),
+                    };
+                    (index, status)
+                })
+                .collect())
+        });
+        self.checking = Some(Check { job, stale: false });
     }
 
     /// Checks the waiting queries again (the model changed).
     fn revalidate(&mut self) {
-        let statuses: Vec<Option<Status>> = self
-            .queries
-            .iter()
-            .map(|query| {
-                matches!(query.status, Status::Ready(_) | Status::Invalid(_))
-                    .then(|| self.validate(&query.bytes))
-            })
-            .collect();
-        for (query, status) in self.queries.iter_mut().zip(statuses) {
-            if let Some(status) = status {
-                query.status = status;
+        for query in &mut self.queries {
+            if matches!(query.status, Status::Ready(_) | Status::Invalid(_)) {
+                query.status = Status::Checking;
             }
         }
+        // A check still running used the old model.
+        if let Some(check) = &mut self.checking {
+            check.stale = true;
+        }
+        self.check_waiting();
     }
 
     /// Forgets the queries that are not being answered.
     pub fn clear_queries(&mut self) {
-        if self.answering.is_none() {
+        // Workers report by index into the list.
+        if self.answering.is_none() && self.checking.is_none() {
             self.queries.clear();
         }
     }
@@ -353,6 +389,32 @@ impl Company {
 
     /// Collects finished work; returns what finished, if anything did.
     pub fn poll(&mut self) -> Option<Finished> {
+        if let Some(check) = &self.checking
+            && let Some(result) = check.job.poll()
+        {
+            let stale = check.stale;
+            self.checking = None;
+            match result {
+                Ok(statuses) if !stale => {
+                    for (index, status) in statuses {
+                        if let Some(query) = self.queries.get_mut(index)
+                            && query.status == Status::Checking
+                        {
+                            query.status = status;
+                        }
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    for query in &mut self.queries {
+                        if query.status == Status::Checking {
+                            query.status = Status::Invalid(format!("{error:#}"));
+                        }
+                    }
+                }
+            }
+            self.check_waiting();
+        }
         if let Some(job) = &self.training
             && let Some(result) = job.poll()
         {

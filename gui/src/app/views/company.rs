@@ -240,6 +240,9 @@ fn queries(ui: &mut egui::Ui, company: &Company, commands: &mut Vec<Command>) {
                     Status::Ready(info) => {
                         ui.label(format!("valid, {} encrypted features", info.features));
                     }
+                    Status::Checking => {
+                        ui.label("checking...");
+                    }
                     Status::Answering(_) => {
                         ui.label("computing...");
                     }
