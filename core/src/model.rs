@@ -242,22 +242,22 @@ impl Model {
     pub fn intercept_f64(&self) -> f64 {
         let negative = Choice::from_u64_lsb(self.intercept.cast_unsigned() >> 63);
         let magnitude = U64::from(self.intercept.unsigned_abs());
-        to_f64(
+        let (value, finite) = to_f64(
             magnitude.as_limbs(),
             negative,
             4 * i64::from(self.intercept_exponent),
-        )
-        .0
+        );
+        saturated(value, negative, finite)
     }
 
     fn weight_f64(&self, weight: &I256) -> f64 {
         let (magnitude, negative) = weight.abs_sign();
-        to_f64(
+        let (value, finite) = to_f64(
             magnitude.as_limbs(),
             negative,
             4 * i64::from(self.weight_exponent),
-        )
-        .0
+        );
+        saturated(value, negative, finite)
     }
 
     /// The prediction on encrypted features: Enc(Σ w_i·x_i + b) at exponent
@@ -541,6 +541,14 @@ fn exact_i64(value: f64) -> Result<(i64, i32)> {
     // Below 2^56, so the conversion keeps the value.
     let magnitude = u64::from_be_bytes(bytes).cast_signed();
     Ok((parts.negative.select_i64(magnitude, -magnitude), exponent))
+}
+
+/// `value`, or ±infinity when the exact value is beyond f64 (where `to_f64` gives no meaningful
+/// bits): a decoded model may hold a weight or intercept of any size. Chosen without a branch, as
+/// the weights are secret.
+fn saturated(value: f64, negative: Choice, finite: Choice) -> f64 {
+    let infinity = f64::INFINITY.to_bits() | negative.select_u64(0, 1 << 63);
+    f64::from_bits(finite.select_u64(infinity, value.to_bits()))
 }
 
 /// A weight-sized magnitude in a wider type.

@@ -191,13 +191,65 @@ fn seal(kind: Kind, body: &impl Serialize, out: &mut [u8]) -> Result<usize> {
     Ok(signed_len + CRC_LEN)
 }
 
-/// Decodes a body that must fill the whole of `bytes`.
-fn body<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
+/// Decodes a body that must fill the whole of `bytes` and be exactly how Hecate writes it.
+///
+/// postcard reads a varint with redundant continuation bytes (`80 10` and `80 90 00` are both
+/// 2048): without the second check a message would have several encodings, and a public key
+/// file's SHA-256 would not be its fingerprint.
+fn body<'a, T: Deserialize<'a> + Serialize>(bytes: &'a [u8]) -> Result<T> {
     let (value, rest) = postcard::take_from_bytes(bytes).map_err(|_| Error::Malformed)?;
-    if rest.is_empty() {
+    if !rest.is_empty() {
+        return Err(Error::Malformed);
+    }
+    let canonical = postcard::serialize_with_flavor(&value, Canonical::new(bytes))
+        .map_err(|_| Error::Malformed)?;
+    // Whether the encoding is canonical depends only on its structure (varints of public lengths
+    // and numbers): secret bytes always re-encode to themselves.
+    if declassify(canonical) {
         Ok(value)
     } else {
         Err(Error::Malformed)
+    }
+}
+
+/// A postcard output that compares what is written with `expected` instead of storing it, so that
+/// a body is checked to be canonical without a buffer. Constant-time in the bytes (those of a
+/// private key or a model are secret): differences are accumulated, never branched on.
+struct Canonical<'a> {
+    expected: &'a [u8],
+    written: usize,
+    difference: u8,
+}
+
+impl<'a> Canonical<'a> {
+    fn new(expected: &'a [u8]) -> Self {
+        Self {
+            expected,
+            written: 0,
+            difference: 0,
+        }
+    }
+}
+
+impl postcard::ser_flavors::Flavor for Canonical<'_> {
+    type Output = Choice;
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        let expected = self
+            .expected
+            .get(self.written)
+            .ok_or(postcard::Error::SerializeBufferFull)?;
+        self.difference |= byte ^ expected;
+        self.written += 1;
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<Choice> {
+        if self.written == self.expected.len() {
+            Ok(Choice::from_u32_eq(u32::from(self.difference), 0))
+        } else {
+            Err(postcard::Error::SerializeBufferFull)
+        }
     }
 }
 

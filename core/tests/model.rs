@@ -377,3 +377,27 @@ proptest! {
         check_model(&*KEY_2048, &weights, intercept, &features, seed)?;
     }
 }
+
+/// Found by fuzz/ (`model`): a decoded model may hold a weight beyond f64 (here about −2^224 ·
+/// 16^1776), and `evaluate` and `weights_f64` read it as about zero, so the model in the clear
+/// predicted 3 where the encrypted prediction (rightly) decoded to out of f64 range. Out-of-range
+/// weights and intercepts now read as ±infinity.
+#[test]
+fn weights_beyond_f64_read_as_infinite() {
+    let mut message: Vec<u8> = (0..154)
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&REGRESSION_MODEL[i..i + 2], 16).expect("hex"))
+        .collect();
+    // The fuzzer's input, whose checksum the target fixed.
+    hecate::fuzzing::fix_checksum(&mut message);
+    let model = Model::from_bytes(&message).expect("a valid model message");
+    let weights: Vec<f64> = model.weights_f64().collect();
+    assert_eq!(weights, [f64::NEG_INFINITY]);
+    assert_eq!(model.intercept_f64(), 3.0);
+    assert_eq!(model.evaluate(&[0.25]), Ok(f64::NEG_INFINITY));
+    let error = private_prediction(&*SMALL, &model, &[0.25], 9);
+    assert_eq!(error, Err(Error::OutOfF64Range));
+}
+
+/// One feature "x", weight exponent 1776, weight bytes ffffffff263e…, intercept 3·2^52 · 16^-13.
+const REGRESSION_MODEL: &str = "4843544d013e2526d7ab5b988f82e0114e33c959dc0179010178e01b01ffffffff263e4354014d2526d7ab5b988f82e0114e33c959dc017901017800000030000000000000fffffff3b8d9be06";

@@ -362,3 +362,42 @@ fn ids_print_in_hex_shortened_by_precision() {
     assert_eq!(format!("{fingerprint:.5}"), "3c3c3");
     assert_eq!(format!("{id:.99}"), "a5".repeat(16));
 }
+
+/// Found by fuzz/: postcard reads a varint with a redundant continuation byte, so a message had
+/// several encodings and a public key file's SHA-256 was not necessarily its fingerprint. Only
+/// the encoding Hecate writes is accepted.
+#[test]
+fn only_the_canonical_encoding_is_accepted() {
+    /// `message` with the varint byte(s) at `at..at + len` replaced by `with`, its CRC fixed.
+    fn respliced(message: &[u8], at: usize, len: usize, with: &[u8]) -> Vec<u8> {
+        let mut out = message[..at].to_vec();
+        out.extend_from_slice(with);
+        out.extend_from_slice(&message[at + len..message.len() - 4]);
+        out.extend_from_slice(&[0; 4]);
+        fix_checksum(&mut out);
+        out
+    }
+    // The key size (1024: varint 80 08) right after the header, written as 80 88 00.
+    let public = bytes(|out| KEY.public_key().to_bytes(out));
+    assert_eq!(public[5..7], [0x80, 0x08]);
+    let overlong = respliced(&public, 5, 2, &[0x80, 0x88, 0x00]);
+    assert_eq!(
+        PublicKey::<Small>::from_bytes(&overlong),
+        Err(Error::Malformed)
+    );
+    assert_eq!(key_bits(&overlong), Err(Error::Malformed));
+    let private = bytes(|out| KEY.to_bytes(out));
+    let overlong = respliced(&private, 5, 2, &[0x80, 0x88, 0x00]);
+    assert!(PrivateKey::<Small>::from_bytes(&overlong).is_err());
+    // A query without names: header, bits (2), n's length (2), n (128), fingerprint (32), no
+    // model (1), then the number of names, 0, written as 80 00.
+    let q = query(&*KEY, &[1.0, 2.0], None);
+    let message = bytes(|out| q.to_bytes(out));
+    let names = 5 + 2 + 2 + 128 + 32 + 1;
+    assert_eq!(message[names..names + 2], [0, 2]);
+    let overlong = respliced(&message, names, 1, &[0x80, 0x00]);
+    assert_eq!(Query::<Small>::from_bytes(&overlong), Err(Error::Malformed));
+    // The canonical messages still decode.
+    assert!(PublicKey::<Small>::from_bytes(&public).is_ok());
+    assert!(Query::<Small>::from_bytes(&message).is_ok());
+}

@@ -1,0 +1,1 @@
+HCTCŞ—ØbJC!¸jVTK×.salaryagehealthy_eatingactive_lifestylegender€€,zÒ‘

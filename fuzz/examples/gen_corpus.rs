@@ -1,0 +1,206 @@
+//! Writes the seed corpora under `fuzz/corpus/<target>/`: valid messages of every kind at every key
+//! size (python-paillier's fixed test keys from `core/tests/vectors/python_paillier.json`, seeded
+//! randomness, so the output is the same on every run), python-paillier JSON files, a small CSV
+//! and a few `--values` strings.
+//!
+//! ```sh
+//! cd fuzz && cargo run --release --example gen-corpus
+//! ```
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use hecate::{
+    Answer, InsecureTest1024, KeySize, Model, ModelCard, Paillier2048, Paillier3072, Paillier4096,
+    PrivateKey, Query,
+};
+use hecate_fuzz::{dec, encode, rng, uint};
+use hecate_gui::interop::phe;
+
+const VECTORS: &str = include_str!("../../core/tests/vectors/python_paillier.json");
+const EMPLOYEES: &str = include_str!("../../data/employees.csv");
+const FEATURES: [&str; 4] = ["age", "healthy_eating", "active_lifestyle", "gender"];
+
+struct Corpus {
+    root: PathBuf,
+}
+
+impl Corpus {
+    fn write(&self, target: &str, name: &str, bytes: &[u8]) {
+        let dir = self.root.join(target);
+        fs::create_dir_all(&dir).expect("corpus directory");
+        fs::write(dir.join(name), bytes).expect("corpus file");
+    }
+
+    /// A message: to its own target and to `message`.
+    fn message(&self, target: &str, name: &str, bytes: &[u8]) {
+        self.write(target, name, bytes);
+        self.write("message", name, bytes);
+    }
+}
+
+fn key<S: KeySize>(vectors: &serde_json::Value) -> PrivateKey<S> {
+    let entry = vectors["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["bits"].as_u64() == Some(u64::from(S::BITS)))
+        .expect("a key of the size");
+    let prime =
+        |name: &str| uint::<S::P>(&dec(entry[name].as_str().expect("prime"))).expect("fits");
+    PrivateKey::from_primes(prime("p"), prime("q")).expect("a valid key")
+}
+
+fn model() -> Model {
+    let (model, _) = Model::from_f64(
+        "salary",
+        &FEATURES,
+        &[812.5, 1530.25, -960.0, 2400.0],
+        21_000.75,
+        &mut rng(10),
+    )
+    .expect("a model");
+    model
+}
+
+/// Messages and python-paillier files for one key size; `answers` only for the fixed keys the
+/// answer targets decode with.
+fn sized<S: KeySize>(corpus: &Corpus, key: &PrivateKey<S>, model: &Model, answers: bool) {
+    let bits = S::BITS;
+    let public = key.public_key();
+    corpus.message(
+        "public_key",
+        &format!("public-{bits}.hpk"),
+        &encode(|o| public.to_bytes(o)),
+    );
+    corpus.message(
+        "private_key",
+        &format!("private-{bits}.hsk"),
+        &encode(|o| key.to_bytes(o)),
+    );
+    let values = [36.0, 5.0, 5.0, 1.0];
+    let features = public
+        .encrypt_features(&values, None, &mut rng(11))
+        .expect("encrypts");
+    let card = model.card(&[1024, 2048, 3072, 4096]).expect("card");
+    let full = Query {
+        key: public.clone(),
+        model: Some(card.id()),
+        names: card.features().iter().cloned().collect(),
+        features: features.clone(),
+    };
+    corpus.message(
+        "query",
+        &format!("query-{bits}-named.hq"),
+        &encode(|o| full.to_bytes(o)),
+    );
+    if bits <= 2048 {
+        let bare = Query {
+            key: public.clone(),
+            model: None,
+            names: hecate::Names::new(),
+            features: public
+                .encrypt_features(&[-2.5, 1e-3, 123_456.0, 0.0], Some(-8), &mut rng(12))
+                .expect("encrypts"),
+        };
+        corpus.message(
+            "query",
+            &format!("query-{bits}-bare.hq"),
+            &encode(|o| bare.to_bytes(o)),
+        );
+    }
+    let value = model
+        .predict(public, &features, &mut rng(13))
+        .expect("predicts");
+    let answer = Answer {
+        fingerprint: public.fingerprint(),
+        model: model.id(),
+        value,
+    };
+    if answers {
+        corpus.message(
+            "answer",
+            &format!("answer-{bits}.ha"),
+            &encode(|o| answer.to_bytes(o)),
+        );
+    } else {
+        corpus.write(
+            "message",
+            &format!("answer-{bits}.ha"),
+            &encode(|o| answer.to_bytes(o)),
+        );
+    }
+    if bits <= 2048 {
+        let keys = phe::write_keys(key).expect("custkeys.json");
+        corpus.write(
+            "phe_keys",
+            &format!("custkeys-{bits}.json"),
+            keys.as_bytes(),
+        );
+        let data = phe::write_query(public, &features).expect("data.json");
+        corpus.write("phe_query", &format!("data-{bits}.json"), data.as_bytes());
+        // The demo double-encoded data.json: a JSON string holding the object.
+        let quoted = serde_json::to_string(&data).expect("a string");
+        corpus.write(
+            "phe_query",
+            &format!("data-{bits}-quoted.json"),
+            quoted.as_bytes(),
+        );
+        let answer = phe::write_answer(public, &value).expect("answer.json");
+        corpus.write(
+            "phe_answer",
+            &format!("answer-{bits}.json"),
+            answer.as_bytes(),
+        );
+    }
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let corpus = Corpus { root };
+    let vectors: serde_json::Value = serde_json::from_str(VECTORS).expect("vectors");
+    let model = model();
+    corpus.message("model", "model-4.hm", &encode(|o| model.to_bytes(o)));
+    let (small, _) = Model::from_f64("y", &["x"], &[-0.125], 3.0, &mut rng(14)).expect("a model");
+    corpus.message("model", "model-1.hm", &encode(|o| small.to_bytes(o)));
+    let card: ModelCard = model.card(&[2048, 3072]).expect("card");
+    corpus.message("model_card", "card.hc", &encode(|o| card.to_bytes(o)));
+
+    sized::<InsecureTest1024>(&corpus, &key(&vectors), &model, true);
+    sized::<Paillier2048>(&corpus, &key(&vectors), &model, true);
+    sized::<Paillier3072>(&corpus, &key(&vectors), &model, false);
+    sized::<Paillier4096>(&corpus, &key(&vectors), &model, false);
+
+    // The CSV target's first byte picks the options: target column, explicit features, hold-out.
+    let rows: Vec<&str> = EMPLOYEES.lines().take(41).collect();
+    let csv = rows.join("\n");
+    let header: Vec<&str> = rows[0].split(',').map(str::trim).collect();
+    let salary = u8::try_from(header.iter().position(|h| *h == "salary").expect("salary"))
+        .expect("few columns");
+    for (name, config) in [
+        ("all", salary),
+        ("holdout", salary | 0x20),
+        ("two", salary | 0x50),
+    ] {
+        let mut bytes = vec![config];
+        bytes.extend_from_slice(csv.as_bytes());
+        corpus.write("csv_train", &format!("employees-{name}.csv"), &bytes);
+    }
+    let tiny = "x, y\n1, 2.5\n2, 4.5\n3, 6.75\n4, 8\n";
+    let mut bytes = vec![1];
+    bytes.extend_from_slice(tiny.as_bytes());
+    corpus.write("csv_train", "tiny.csv", &bytes);
+
+    for (i, text) in [
+        "36,5,5,1",
+        "-2.5, 3",
+        "1e-3",
+        "0.1,-0,1e300,5e-324",
+        " 7 , 8.25 ",
+    ]
+    .iter()
+    .enumerate()
+    {
+        corpus.write("values", &format!("values-{i}.txt"), text.as_bytes());
+    }
+}
