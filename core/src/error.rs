@@ -29,6 +29,8 @@ pub enum Error {
     ModulusNotCoprimeToTotient,
     /// The prime generator refused the requested prime size.
     KeyGeneration,
+    /// Key generation was cancelled by its caller.
+    Cancelled,
     /// An encryption randomness r is not in Z*_n.
     InvalidNonce,
     /// A plaintext is not in [0, n).
@@ -112,6 +114,7 @@ impl fmt::Display for Error {
             Self::ModulusMismatch => f.write_str("p·q is not the modulus of the public key"),
             Self::ModulusNotCoprimeToTotient => f.write_str("gcd(n, φ(n)) is not 1"),
             Self::KeyGeneration => f.write_str("prime generation failed for this key size"),
+            Self::Cancelled => f.write_str("key generation was cancelled"),
             Self::InvalidNonce => f.write_str("encryption randomness is not in Z*_n"),
             Self::PlaintextOutOfRange => f.write_str("plaintext is not below the modulus n"),
             Self::InvalidCiphertext => f.write_str("ciphertext is not in Z*_{n²}"),

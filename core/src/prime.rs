@@ -60,10 +60,17 @@ const fn small_primes() -> [u16; 171] {
     out
 }
 
-/// A random prime of exactly `S::PRIME_BITS` bits with its two top bits set.
-pub(crate) fn random_prime<S: KeySize, R: CryptoRng + ?Sized>(rng: &mut R) -> Result<S::P> {
+/// A random prime of exactly `S::PRIME_BITS` bits with its two top bits set, unless `cancelled`
+/// says yes before a candidate is drawn.
+pub(crate) fn random_prime<S: KeySize, R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    cancelled: &mut impl FnMut() -> bool,
+) -> Result<S::P> {
     let bits = NonZeroU32::new(S::PRIME_BITS).ok_or(Error::KeyGeneration)?;
     loop {
+        if cancelled() {
+            return Err(Error::Cancelled);
+        }
         // Each candidate is independent of every other: whether and why one is rejected says
         // nothing about the prime finally returned.
         let candidate = random_odd_integer::<S::P, R>(rng, bits, SetBits::TwoMsb)

@@ -64,6 +64,29 @@ fn generated_keys_have_exact_sizes_at_every_size() {
 }
 
 #[test]
+fn key_generation_stops_when_cancelled() {
+    let cancelled = PrivateKey::<Paillier4096>::generate_cancellable(&mut common::rng(1), || true);
+    assert_eq!(cancelled.err(), Some(Error::Cancelled));
+
+    // Cancelled part way, after the search has looked at some candidates.
+    let mut asked = 0;
+    let cancelled = PrivateKey::<Paillier4096>::generate_cancellable(&mut common::rng(2), || {
+        asked += 1;
+        asked > 20
+    });
+    assert_eq!(cancelled.err(), Some(Error::Cancelled));
+    assert_eq!(
+        asked, 21,
+        "asked before every candidate, and not again once cancelled"
+    );
+
+    // Never cancelled: the same key as `generate` from the same randomness.
+    let key = PrivateKey::<Small>::generate_cancellable(&mut common::rng(3), || false);
+    let plain = PrivateKey::<Small>::generate(&mut common::rng(3));
+    assert_eq!(key.expect("keygen"), plain.expect("keygen"));
+}
+
+#[test]
 fn valid_primes_make_a_key_in_either_order() {
     let (p, q) = primes();
     let key = key_from(&p, &q).expect("valid");

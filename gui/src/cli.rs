@@ -1,6 +1,7 @@
 //! The `hecate` command line: argument parsing and printing; the work is in `workflows`.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -344,7 +345,9 @@ fn run_keygen(bits: u32, out: &Path, format: Format) -> Result<()> {
         );
         return Ok(());
     }
-    let pair = with_spinner(searching, || keygen::generate(bits))?;
+    // The command line's search ends with the process: nothing cancels it.
+    let never = AtomicBool::new(false);
+    let pair = with_spinner(searching, || keygen::generate(bits, &never))?;
     let public = out.with_extension("pub");
     files::write_pair(out, &pair.private, &public, &pair.public)?;
     println!(
@@ -420,6 +423,13 @@ fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path, format: Forma
         bail!("no query files (*.{}) found", format.query_extension());
     }
     let single = paths.len() == 1 && !out.is_dir();
+    if !single && !out.is_dir() {
+        bail!(
+            "{}: not a folder; with {} queries, --out names the folder their answers go to",
+            out.display(),
+            paths.len()
+        );
+    }
     // Where each answer goes, decided before any work: no answer may overwrite a query or another.
     let targets: Vec<PathBuf> = paths
         .iter()

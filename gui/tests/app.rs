@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -125,7 +126,7 @@ fn write(path: &Path, bytes: &[u8]) -> PathBuf {
 
 /// A customer's query for `values` under a new key: the key pair and the query message.
 fn query_for(bits: u32, model: &Model, values: &[f64]) -> (keygen::KeyPair, Vec<u8>) {
-    let pair = keygen::generate(bits).expect("a key");
+    let pair = keygen::generate(bits, &AtomicBool::new(false)).expect("a key");
     let query = encrypt::encrypt(&pair.public, values, Some(&card_of(model)), None)
         .expect("a query")
         .to_vec();

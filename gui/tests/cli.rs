@@ -199,6 +199,15 @@ fn many_queries_at_once() {
         ],
     );
     assert_eq!(printed.lines().count(), 3, "{printed}");
+    // Several answers need a folder: one error, and no work done, when --out is not one.
+    fails(
+        path,
+        &[
+            "predict", "--model", "model.hm", "--query", "queries", "--out", "missing",
+        ],
+        "missing: not a folder; with 3 queries, --out names the folder",
+    );
+    assert!(!file(path, "missing").exists());
     for i in 0..3 {
         let answer = format!("answers/q{i}.ha");
         ok(

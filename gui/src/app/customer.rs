@@ -169,14 +169,14 @@ impl Customer {
     pub fn generate_key(&mut self) {
         let bits = self.bits;
         self.key_job = Some((
-            Job::spawn(move || keygen::generate(bits)),
+            Job::spawn_stoppable(move |abandoned| keygen::generate(bits, abandoned)),
             Instant::now(),
             KeyWork::Generate(bits),
         ));
     }
 
-    /// Stops waiting for the key being generated (the prime search ends on its own and its
-    /// result is wiped unread).
+    /// Stops the key being generated: dropping the job stops the prime search at its next
+    /// candidate.
     pub fn cancel_keygen(&mut self) {
         self.key_job = None;
     }

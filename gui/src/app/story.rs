@@ -202,7 +202,9 @@ impl Story {
         let job = match step {
             Step::Keygen => {
                 let bits = self.bits;
-                Job::spawn(move || keygen::generate(bits).map(Done::Key))
+                Job::spawn_stoppable(move |abandoned| {
+                    keygen::generate(bits, abandoned).map(Done::Key)
+                })
             }
             Step::Encrypt => {
                 let public = self.key.as_ref().map(|pair| pair.public.clone());

@@ -1,5 +1,7 @@
 //! Key generation: a private key message and its public key message.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use anyhow::{Result, bail};
 use hecate::{Fingerprint, KeySize, Kind, PrivateKey, key_bits};
 use zeroize::Zeroizing;
@@ -29,9 +31,10 @@ impl std::fmt::Debug for KeyPair {
     }
 }
 
-/// Generates a key with an n of `bits` bits from the operating system's randomness.
-pub fn generate(bits: u32) -> Result<KeyPair> {
-    with_key_size!(bits, |S| generate_sized::<S>())
+/// Generates a key with an n of `bits` bits from the operating system's randomness, giving up
+/// once `cancelled` turns true.
+pub fn generate(bits: u32, cancelled: &AtomicBool) -> Result<KeyPair> {
+    with_key_size!(bits, |S| generate_sized::<S>(cancelled))
 }
 
 /// The key pair of the private key message `private` (validated in full: primality and sizes).
@@ -44,8 +47,11 @@ pub fn open(private: &[u8]) -> Result<KeyPair> {
     )?))
 }
 
-fn generate_sized<S: KeySize>() -> Result<KeyPair> {
-    pair(&PrivateKey::<S>::generate(&mut os_rng())?)
+fn generate_sized<S: KeySize>(cancelled: &AtomicBool) -> Result<KeyPair> {
+    pair(&PrivateKey::<S>::generate_cancellable(
+        &mut os_rng(),
+        || cancelled.load(Ordering::Relaxed),
+    )?)
 }
 
 fn pair<S: KeySize>(key: &PrivateKey<S>) -> Result<KeyPair> {
