@@ -571,7 +571,7 @@ impl<S: KeySize> Query<S> {
         seal(Kind::Query, &body, out)
     }
 
-    /// Reads a query message: the key of this size and valid, its fingerprint right, 1 to 64
+    /// Reads a query message: the key of this size and valid, its fingerprint right, 1 to 128
     /// features, each ciphertext in Z*_{n²}, each exponent in range, names (if any) valid and as
     /// many as the features.
     pub fn from_bytes(message: &[u8]) -> Result<Self> {

@@ -11,7 +11,6 @@ use eframe::egui::{self, Color32};
 use egui_notify::Toasts;
 use hecate::Kind;
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 pub mod company;
 pub mod customer;
@@ -521,8 +520,7 @@ impl HecateApp {
         let shown = path.display();
         let notice = match command {
             Command::OpenKey => {
-                self.customer
-                    .open_key(Zeroizing::new(files::read(&path)?), &path);
+                self.customer.open_key(files::read_secret(&path)?, &path);
                 return Ok(None);
             }
             Command::SaveKey => {
@@ -553,7 +551,7 @@ impl HecateApp {
             }
             Command::OpenModel => {
                 self.company
-                    .open_model(&files::read(&path)?, &file_name(&path))?;
+                    .open_model(&files::read_secret(&path)?, &file_name(&path))?;
                 format!("Serving the model {shown}.")
             }
             Command::SaveModel => {
@@ -616,7 +614,8 @@ impl HecateApp {
     fn open_dropped(&mut self, file: &dyn egui::DroppedFile) -> Result<Option<String>> {
         // Read through `files::read`, which bounds the size, rather than the handle's `bytes()`.
         let path = file.path().to_path_buf();
-        let bytes = files::read(&path)?;
+        // Any of them may be a key or a model: wiped, and copied out only for the public kinds.
+        let bytes = files::read_secret(&path)?;
         let name = file_name(&path);
         let kind = Kind::of(&bytes);
         let opened = match kind {
@@ -624,7 +623,7 @@ impl HecateApp {
                 if self.customer.key_work().is_some() {
                     bail!("{name}: wait for the key being made or opened, or cancel it");
                 }
-                self.customer.open_key(Zeroizing::new(bytes), &path);
+                self.customer.open_key(bytes, &path);
                 (Tab::Customer, format!("Opening the key {name}..."))
             }
             Ok(Kind::ModelCard) => {
@@ -632,11 +631,11 @@ impl HecateApp {
                 (Tab::Customer, format!("Opened the card {name}."))
             }
             Ok(Kind::Answer) => {
-                self.customer.open_answer(bytes, &name)?;
+                self.customer.open_answer(bytes.to_vec(), &name)?;
                 (Tab::Customer, format!("Decrypting {name}..."))
             }
             Ok(Kind::Query) => {
-                self.company.add_query(bytes, &name, Some(path));
+                self.company.add_query(bytes.to_vec(), &name, Some(path));
                 (Tab::Company, format!("Received the query {name}."))
             }
             Ok(Kind::Model) => {
@@ -651,7 +650,7 @@ impl HecateApp {
                 if self.company.training() {
                     bail!("{name}: wait for the training to finish");
                 }
-                self.company.use_data(bytes, &name)?;
+                self.company.use_data(bytes.to_vec(), &name)?;
                 (Tab::Company, format!("Training data: {name}."))
             }
             Err(error) => bail!("{name}: not a Hecate file or a CSV ({error})"),

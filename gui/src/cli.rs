@@ -10,6 +10,7 @@ use hecate::{Model, ModelCard};
 use hecate_gui::files::{self, Access};
 use hecate_gui::workflows::{bench, decrypt, encrypt, inspect, keygen, predict, train};
 use rayon::prelude::*;
+use zeroize::Zeroizing;
 
 /// Private prediction with Paillier encryption: a customer encrypts, a company predicts on
 /// ciphertexts, only the customer decrypts.
@@ -154,9 +155,15 @@ pub enum Command {
     },
 }
 
-/// A parsed `--values` list.
-#[derive(Clone, Debug)]
-pub struct Values(Vec<f64>);
+/// A parsed `--values` list: the customer's plaintexts, wiped when dropped and not shown by `Debug`.
+#[derive(Clone)]
+pub struct Values(Zeroizing<Vec<f64>>);
+
+impl std::fmt::Debug for Values {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Values({} values, redacted)", self.0.len())
+    }
+}
 
 fn share_parser(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
@@ -181,7 +188,7 @@ fn seconds_parser(text: &str) -> Result<Duration, String> {
 
 fn values_parser(text: &str) -> Result<Values, String> {
     encrypt::parse_values(text)
-        .map(Values)
+        .map(|values| Values(Zeroizing::new(values)))
         .map_err(|error| error.to_string())
 }
 
@@ -198,7 +205,7 @@ pub fn run(command: Command) -> Result<()> {
             format,
         } => {
             let card = card.as_deref().map(read_card).transpose()?;
-            let key_file = files::read(&key)?;
+            let key_file = files::read_secret(&key)?;
             let query = match format {
                 Format::Hecate => {
                     encrypt::encrypt(&key_file, &values, card.as_ref(), names.as_deref())
@@ -206,7 +213,7 @@ pub fn run(command: Command) -> Result<()> {
                 Format::PheJson => {
                     let keys = text(&key_file, &key)?;
                     encrypt::encrypt_phe(keys, &values, card.as_ref(), names.as_deref())
-                        .map(|json| zeroize::Zeroizing::new(json.into_bytes()))
+                        .map(|json| Zeroizing::new(json.into_bytes()))
                 }
             }
             .with_context(|| key.display().to_string())?;
@@ -243,7 +250,7 @@ pub fn run(command: Command) -> Result<()> {
             json,
             format: Format::PheJson,
         } => {
-            let (key_file, answer_file) = (files::read(&key)?, files::read(&answer)?);
+            let (key_file, answer_file) = (files::read_secret(&key)?, files::read(&answer)?);
             let value = decrypt::decrypt_phe(text(&key_file, &key)?, text(&answer_file, &answer)?)
                 .with_context(|| answer.display().to_string())?;
             if json {
@@ -259,7 +266,7 @@ pub fn run(command: Command) -> Result<()> {
             json,
             format: Format::Hecate,
         } => {
-            let key_file = files::read(&key)?;
+            let key_file = files::read_secret(&key)?;
             // A key file of the wrong kind is the key's fault, not the answer's.
             let kind = hecate::Kind::of(&key_file).with_context(|| key.display().to_string())?;
             if kind != hecate::Kind::PrivateKey {
@@ -400,7 +407,7 @@ fn describe(fit: &train::Fit) -> String {
 }
 
 fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path, format: Format) -> Result<()> {
-    let model = Model::from_bytes(&files::read(model_path)?)
+    let model = Model::from_bytes(&files::read_secret(model_path)?)
         .with_context(|| model_path.display().to_string())?;
     let mut paths = Vec::new();
     for query in queries {
@@ -459,7 +466,7 @@ fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path, format: Forma
             let answer = match format {
                 Format::Hecate => predict::predict(&model, &query_file),
                 Format::PheJson => predict::predict_phe(&model, text(&query_file, query)?)
-                    .map(|json| zeroize::Zeroizing::new(json.into_bytes())),
+                    .map(|json| Zeroizing::new(json.into_bytes())),
             }
             .with_context(|| query.display().to_string())?;
             let target = target.clone();
@@ -489,4 +496,21 @@ fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path, format: Forma
         bail!("{failed} of {} queries failed", paths.len());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_does_not_show_the_values() {
+        let values = values_parser("36.25, 7, 5, 1").map_err(anyhow::Error::msg);
+        let shown = format!("{:?}", values.as_ref().map(|values| &values.0[..]));
+        assert!(
+            shown.contains("36.25"),
+            "the test reads the values: {shown}"
+        );
+        let debug = format!("{values:?}");
+        assert_eq!(debug, "Ok(Values(4 values, redacted))");
+    }
 }

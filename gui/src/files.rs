@@ -5,6 +5,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use zeroize::Zeroizing;
 
 /// No Hecate file (and no CSV the company trains on) is larger than this.
 pub const MAX_FILE_LEN: u64 = 64 * 1024 * 1024;
@@ -36,6 +37,12 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// [`read`] for a file that may hold a secret (a private key, a model's weights): the bytes are
+/// wiped when dropped.
+pub fn read_secret(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    read(path).map(Zeroizing::new)
+}
+
 /// Who may read a file Hecate writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -48,6 +55,24 @@ pub enum Access {
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, then a rename,
 /// so that a failure never leaves a partial file behind.
 pub fn write(path: &Path, bytes: &[u8], access: Access) -> Result<()> {
+    temporary(path, bytes, access)?
+        .persist(path)
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(())
+}
+
+/// [`write`], but never replacing a file: `false`, and nothing written, when `path` exists. The
+/// check and the write are one step (a hard link), so a file appearing meanwhile is never lost.
+pub fn write_new(path: &Path, bytes: &[u8], access: Access) -> Result<bool> {
+    match temporary(path, bytes, access)?.persist_noclobber(path) {
+        Ok(_) => Ok(true),
+        Err(error) if error.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(error) => Err(error).with_context(|| format!("{}: cannot write", path.display())),
+    }
+}
+
+/// `bytes` in a new temporary file beside `path`, synced, with `path`'s future permissions.
+fn temporary(path: &Path, bytes: &[u8], access: Access) -> Result<tempfile::NamedTempFile> {
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -74,9 +99,7 @@ pub fn write(path: &Path, bytes: &[u8], access: Access) -> Result<()> {
     file.write_all(bytes)
         .and_then(|()| file.as_file().sync_all())
         .with_context(|| format!("{}: cannot write", path.display()))?;
-    file.persist(path)
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(())
+    Ok(file)
 }
 
 #[cfg(unix)]
@@ -116,7 +139,18 @@ pub fn write_pair(
 
 #[cfg(test)]
 mod tests {
-    use super::read;
+    use super::{Access, read, write_new};
+
+    #[test]
+    fn write_new_never_replaces_a_file() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("answer.ha");
+        assert!(write_new(&path, b"first", Access::Public).expect("written"));
+        assert!(!write_new(&path, b"second", Access::Public).expect("refused"));
+        assert_eq!(std::fs::read(&path).expect("read"), b"first");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("listed").collect();
+        assert_eq!(left.len(), 1, "no temporary file left behind");
+    }
 
     #[test]
     fn only_regular_files_are_read() {

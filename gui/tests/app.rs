@@ -460,9 +460,13 @@ fn company_trains_publishes_and_answers_a_batch_of_queries() {
     );
     let again = std::fs::read(folder.join("first-2.ha")).expect("the second answer");
     assert_ne!(again, first_answer, "a fresh re-randomization");
-    let shown = decrypt::decrypt(&first.private, &again)
-        .expect("decrypts")
-        .value;
+    let decrypted = decrypt::decrypt(&first.private, &again).expect("decrypts");
+    let shown = decrypted.value;
+    let debug = format!("{decrypted:?}");
+    assert!(
+        !debug.contains(&format!("{shown:?}")),
+        "Debug shows the prediction: {debug}"
+    );
     let plain = model
         .evaluate(&[25.0, 9.0, 8.0, 1.0])
         .expect("the plaintext model");

@@ -376,11 +376,10 @@ impl Company {
             // answers stay.
             let mut path = directory.join(format!("{stem}.ha"));
             let mut copy = 1;
-            while path.exists() {
+            while !files::write_new(&path, answer, Access::Public)? {
                 copy += 1;
                 path = directory.join(format!("{stem}-{copy}.ha"));
             }
-            files::write(&path, answer, Access::Public)?;
             query.status = Status::Saved(info.clone(), path);
             saved += 1;
         }

@@ -6,8 +6,8 @@ use hecate::{Answer, Fingerprint, KeySize, ModelId, PrivateKey, key_bits};
 use crate::interop::phe;
 use crate::with_key_size;
 
-/// A decrypted prediction.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// A decrypted prediction: the customer's secret, so `Debug` does not show it.
+#[derive(Clone, Copy, PartialEq)]
 pub struct Decrypted {
     /// The predicted value.
     pub value: f64,
@@ -15,6 +15,15 @@ pub struct Decrypted {
     pub model: ModelId,
     /// The key it was for.
     pub fingerprint: Fingerprint,
+}
+
+impl std::fmt::Debug for Decrypted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decrypted")
+            .field("model", &self.model)
+            .field("fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Decrypts the answer in `answer_file` with the private key in `key_file`; refuses an answer
