@@ -33,9 +33,12 @@ impl Feature {
     }
 }
 
-/// The rule for the feature `name`, if Hecate knows it.
+/// The rule for the feature `name`, if Hecate knows it, whatever its case: the original demo's
+/// data names the column `Gender`.
 pub fn rule(name: &str) -> Option<Feature> {
-    KNOWN.into_iter().find(|feature| feature.name == name)
+    KNOWN
+        .into_iter()
+        .find(|feature| feature.name.eq_ignore_ascii_case(name))
 }
 
 /// A short hint of what `name` accepts.
@@ -90,6 +93,7 @@ mod tests {
             ("age", "36.5", "not a whole number"),
             ("healthy_eating", "11", "outside 0-10"),
             ("gender", "0.5", "not a whole number"),
+            ("Gender", "2", "outside 0-1"),
             ("tenure", "inf", "is not a number"),
         ] {
             let error = parse(name, text).expect_err(text);
