@@ -312,7 +312,7 @@ pub fn run(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Inspect { file } => {
-            let lines = inspect::inspect(&files::read(&file)?)
+            let lines = inspect::inspect(&files::read_secret(&file)?)
                 .with_context(|| file.display().to_string())?;
             for (field, value) in lines {
                 println!("{field:<16} {value}");
@@ -504,13 +504,7 @@ mod tests {
 
     #[test]
     fn debug_does_not_show_the_values() {
-        let values = values_parser("36.25, 7, 5, 1").map_err(anyhow::Error::msg);
-        let shown = format!("{:?}", values.as_ref().map(|values| &values.0[..]));
-        assert!(
-            shown.contains("36.25"),
-            "the test reads the values: {shown}"
-        );
-        let debug = format!("{values:?}");
-        assert_eq!(debug, "Ok(Values(4 values, redacted))");
+        let values = values_parser("36.25, 7, 5, 1");
+        assert_eq!(format!("{values:?}"), "Ok(Values(4 values, redacted))");
     }
 }

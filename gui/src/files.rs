@@ -62,7 +62,8 @@ pub fn write(path: &Path, bytes: &[u8], access: Access) -> Result<()> {
 }
 
 /// [`write`], but never replacing a file: `false`, and nothing written, when `path` exists. The
-/// check and the write are one step (a hard link), so a file appearing meanwhile is never lost.
+/// check and the write are one step (an exclusive rename, or a hard link where the filesystem has
+/// none), so a file appearing meanwhile is never lost.
 pub fn write_new(path: &Path, bytes: &[u8], access: Access) -> Result<bool> {
     match temporary(path, bytes, access)?.persist_noclobber(path) {
         Ok(_) => Ok(true),

@@ -199,7 +199,7 @@ fn many_queries_at_once() {
         ],
     );
     assert_eq!(printed.lines().count(), 3, "{printed}");
-    // Several answers need a folder: one error, and no work done, when --out is not one.
+    // Several answers need a folder: one error, and nothing written, when --out is not one.
     fails(
         path,
         &[
@@ -207,7 +207,21 @@ fn many_queries_at_once() {
         ],
         "missing: not a folder; with 3 queries, --out names the folder",
     );
-    assert!(!file(path, "missing").exists());
+    fs::write(file(path, "notes.txt"), b"mine").expect("write");
+    fails(
+        path,
+        &[
+            "predict",
+            "--model",
+            "model.hm",
+            "--query",
+            "queries",
+            "--out",
+            "notes.txt",
+        ],
+        "notes.txt: not a folder",
+    );
+    assert_eq!(fs::read(file(path, "notes.txt")).expect("read"), b"mine");
     for i in 0..3 {
         let answer = format!("answers/q{i}.ha");
         ok(

@@ -6,7 +6,7 @@ use hecate::{Answer, Fingerprint, KeySize, ModelId, PrivateKey, key_bits};
 use crate::interop::phe;
 use crate::with_key_size;
 
-/// A decrypted prediction: the customer's secret, so `Debug` does not show it.
+/// A decrypted prediction. The value is the customer's to see, so `Debug` does not show it.
 #[derive(Clone, Copy, PartialEq)]
 pub struct Decrypted {
     /// The predicted value.
