@@ -1,5 +1,6 @@
 //! The `hecate` command line: argument parsing and printing; the work is in `workflows`.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -65,7 +66,8 @@ pub enum Command {
         /// The customer's key file (private or public).
         #[arg(long)]
         key: PathBuf,
-        /// The feature values, comma-separated, in the model's order (e.g. 36,5,5,1 or -2.5,3).
+        /// The feature values, comma-separated, in the model's order (e.g. 36,5,5,1 or -2.5,3);
+        /// `-` reads them from standard input, out of sight of other users' process lists.
         #[arg(long, allow_hyphen_values = true, value_parser = values_parser)]
         values: Values,
         /// The company's model card: the values are checked against its features.
@@ -155,15 +157,50 @@ pub enum Command {
     },
 }
 
-/// A parsed `--values` list: the customer's plaintexts, wiped when dropped and not shown by `Debug`.
+/// A parsed `--values` argument: the customer's plaintexts (wiped when dropped, not shown by
+/// `Debug`), or `-` for standard input.
 #[derive(Clone)]
-pub struct Values(Zeroizing<Vec<f64>>);
+pub enum Values {
+    /// The values given on the command line.
+    Given(Zeroizing<Vec<f64>>),
+    /// The values are to be read from standard input.
+    Stdin,
+}
 
 impl std::fmt::Debug for Values {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Values({} values, redacted)", self.0.len())
+        match self {
+            Self::Given(values) => write!(f, "Values({} values, redacted)", values.len()),
+            Self::Stdin => f.write_str("Values(standard input)"),
+        }
     }
 }
+
+impl Values {
+    /// The values, read from standard input (up to 64 KiB) if they are to be.
+    fn read(self) -> Result<Zeroizing<Vec<f64>>> {
+        match self {
+            Self::Given(values) => Ok(values),
+            Self::Stdin => {
+                let mut text = Zeroizing::new(String::with_capacity(STDIN_LIMIT + 1));
+                std::io::stdin()
+                    .lock()
+                    .take(STDIN_LIMIT as u64 + 1)
+                    .read_to_string(&mut text)
+                    .context("--values -: cannot read standard input")?;
+                if text.len() > STDIN_LIMIT {
+                    bail!("--values -: more than {STDIN_LIMIT} bytes on standard input");
+                }
+                let values =
+                    encrypt::parse_values(text.trim()).context("--values - (standard input)")?;
+                Ok(Zeroizing::new(values))
+            }
+        }
+    }
+}
+
+/// The most `--values -` reads: far more than 128 features need.
+const STDIN_LIMIT: usize = 64 * 1024;
 
 fn share_parser(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
@@ -187,8 +224,11 @@ fn seconds_parser(text: &str) -> Result<Duration, String> {
 }
 
 fn values_parser(text: &str) -> Result<Values, String> {
+    if text == "-" {
+        return Ok(Values::Stdin);
+    }
     encrypt::parse_values(text)
-        .map(|values| Values(Zeroizing::new(values)))
+        .map(|values| Values::Given(Zeroizing::new(values)))
         .map_err(|error| error.to_string())
 }
 
@@ -198,12 +238,13 @@ pub fn run(command: Command) -> Result<()> {
         Command::Keygen { bits, out, format } => run_keygen(bits, &out, format),
         Command::Encrypt {
             key,
-            values: Values(values),
+            values,
             card,
             names,
             out,
             format,
         } => {
+            let values = values.read()?;
             let card = card.as_deref().map(read_card).transpose()?;
             let key_file = files::read_secret(&key)?;
             let query = match format {
@@ -506,5 +547,9 @@ mod tests {
     fn debug_does_not_show_the_values() {
         let values = values_parser("36.25, 7, 5, 1");
         assert_eq!(format!("{values:?}"), "Ok(Values(4 values, redacted))");
+        assert_eq!(
+            format!("{:?}", values_parser("-")),
+            "Ok(Values(standard input))"
+        );
     }
 }

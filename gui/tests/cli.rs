@@ -170,6 +170,53 @@ fn two_predictions_of_one_query_differ() {
 }
 
 #[test]
+fn values_can_come_from_standard_input() {
+    let dir = setup();
+    let path = dir.path();
+    let encrypt = |input: &str| {
+        hecate(path)
+            .args([
+                "encrypt",
+                "--key",
+                "customer.pub",
+                "--card",
+                "model.card",
+                "--values",
+                "-",
+                "--out",
+                "piped.hq",
+            ])
+            .write_stdin(input)
+            .assert()
+    };
+    encrypt(" 36, 5,\n5, 1\n").success();
+    let mut decrypted = Vec::new();
+    for query in ["query.hq", "piped.hq"] {
+        ok(
+            path,
+            &[
+                "predict", "--model", "model.hm", "--query", query, "--out", "a.ha",
+            ],
+        );
+        decrypted.push(ok(
+            path,
+            &["decrypt", "--key", "customer.key", "--answer", "a.ha"],
+        ));
+    }
+    assert_eq!(
+        decrypted[0], decrypted[1],
+        "the same values as on the command line"
+    );
+
+    encrypt("").code(1).stderr(predicate::str::contains(
+        "--values - (standard input): value 1",
+    ));
+    encrypt("36,5,x,1").code(1).stderr(predicate::str::contains(
+        "value 3 (\"x\") is not a finite number",
+    ));
+}
+
+#[test]
 fn many_queries_at_once() {
     let dir = setup();
     let path = dir.path();
