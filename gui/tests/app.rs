@@ -439,6 +439,9 @@ fn company_trains_publishes_and_answers_a_batch_of_queries() {
         let shown = decrypt::decrypt(&pair.private, &answer)
             .expect("decrypts")
             .value;
+        // The key the app keeps decoded reads the same.
+        let kept = pair.key.decrypt_answer(&answer).expect("decrypts").value;
+        assert_eq!(kept.to_bits(), shown.to_bits());
         let plain = model.evaluate(&values).expect("the plaintext model");
         assert!(
             (shown - plain).abs() < 1e-9 * plain.abs(),

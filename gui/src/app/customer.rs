@@ -2,6 +2,7 @@
 //! the decrypted answer. Everything slow runs on a worker; the views only draw what is here.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -11,7 +12,7 @@ use zeroize::Zeroizing;
 use super::features;
 use super::task::Job;
 use crate::files::{self, Access};
-use crate::workflows::decrypt::{self, Decrypted};
+use crate::workflows::decrypt::Decrypted;
 use crate::workflows::keygen::{self, KeyPair};
 use crate::workflows::{encrypt, inspect};
 
@@ -314,11 +315,9 @@ impl Customer {
                 key.fingerprint
             );
         }
-        let private = key.private.clone();
+        let key = Arc::clone(&key.key);
         let name = name.to_owned();
-        self.decrypting = Some(Job::spawn(move || {
-            decrypt::decrypt(&private, &bytes).context(name)
-        }));
+        self.decrypting = Some(Job::spawn(move || key.decrypt_answer(&bytes).context(name)));
         Ok(())
     }
 

@@ -1,6 +1,8 @@
 //! The walkthrough's story as state, without egui: each step runs on a worker thread with the same
 //! workflows the command line uses, and the views only draw what is here.
 
+use std::sync::Arc;
+
 use anyhow::{Result, anyhow};
 use hecate::Model;
 
@@ -10,7 +12,7 @@ use super::task::Job;
 use crate::workflows::decrypt::Decrypted;
 use crate::workflows::keygen::KeyPair;
 use crate::workflows::train::{self, Trained};
-use crate::workflows::{decrypt, inspect, keygen, predict};
+use crate::workflows::{inspect, keygen, predict};
 
 /// The customer's values the walkthrough starts with, in the sample's feature order.
 pub const DEFAULT_VALUES: [f64; 4] = [36.0, 5.0, 5.0, 1.0];
@@ -226,12 +228,12 @@ impl Story {
                 })
             }
             Step::Decrypt => {
-                let private = self.key.as_ref().map(|pair| pair.private.clone());
+                let key = self.key.as_ref().map(|pair| Arc::clone(&pair.key));
                 let answer = self.answer.as_ref().map(|(bytes, _)| bytes.clone());
                 Job::spawn(move || {
-                    let private = private.ok_or_else(|| missing("key"))?;
+                    let key = key.ok_or_else(|| missing("key"))?;
                     let answer = answer.ok_or_else(|| missing("answer"))?;
-                    decrypt::decrypt(&private, &answer).map(Done::Prediction)
+                    key.decrypt_answer(&answer).map(Done::Prediction)
                 })
             }
             // Nothing to compute: the message just travels.

@@ -1,11 +1,13 @@
 //! Key generation: a private key message and its public key message.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Result, bail};
 use hecate::{Fingerprint, KeySize, Kind, PrivateKey, key_bits};
 use zeroize::Zeroizing;
 
+use super::decrypt::AnswerKey;
 use super::{encode, os_rng};
 use crate::interop::phe;
 use crate::with_key_size;
@@ -14,6 +16,8 @@ use crate::with_key_size;
 pub struct KeyPair {
     /// The private key message (secret).
     pub private: Zeroizing<Vec<u8>>,
+    /// The private key, decoded and checked: answers are decrypted with it.
+    pub key: Arc<dyn AnswerKey>,
     /// The public key message.
     pub public: Vec<u8>,
     /// The public key's fingerprint.
@@ -42,24 +46,31 @@ pub fn open(private: &[u8]) -> Result<KeyPair> {
     if Kind::of(private)? != Kind::PrivateKey {
         bail!("this is not a private key: the customer needs their private key to decrypt");
     }
-    with_key_size!(key_bits(private)?, |S| pair(&PrivateKey::<S>::from_bytes(
+    with_key_size!(key_bits(private)?, |S| pair(PrivateKey::<S>::from_bytes(
         private
     )?))
 }
 
-fn generate_sized<S: KeySize>(cancelled: &AtomicBool) -> Result<KeyPair> {
-    pair(&PrivateKey::<S>::generate_cancellable(
+fn generate_sized<S: KeySize>(cancelled: &AtomicBool) -> Result<KeyPair>
+where
+    PrivateKey<S>: AnswerKey + 'static,
+{
+    pair(PrivateKey::<S>::generate_cancellable(
         &mut os_rng(),
         || cancelled.load(Ordering::Relaxed),
     )?)
 }
 
-fn pair<S: KeySize>(key: &PrivateKey<S>) -> Result<KeyPair> {
+fn pair<S: KeySize>(key: PrivateKey<S>) -> Result<KeyPair>
+where
+    PrivateKey<S>: AnswerKey + 'static,
+{
     Ok(KeyPair {
         private: encode(|out| key.to_bytes(out))?,
         public: encode(|out| key.public_key().to_bytes(out))?.to_vec(),
         fingerprint: key.public_key().fingerprint(),
         bits: S::BITS,
+        key: Arc::new(key),
     })
 }
 
