@@ -61,7 +61,7 @@ pub fn write(path: &Path, bytes: &[u8], access: Access) -> Result<()> {
     Ok(())
 }
 
-/// [`write`], but never replacing a file: `false`, and nothing written, when `path` exists. The
+/// [`write()`], but never replacing a file: `false`, and nothing written, when `path` exists. The
 /// check and the write are one step (an exclusive rename, or a hard link where the filesystem has
 /// none), so a file appearing meanwhile is never lost.
 pub fn write_new(path: &Path, bytes: &[u8], access: Access) -> Result<bool> {
