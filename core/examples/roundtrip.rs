@@ -10,8 +10,8 @@ use core::time::Duration;
 use std::time::Instant;
 
 use hecate::{
-    Answer, KeySize, MAX_MESSAGE_LEN, Model, Paillier2048, Paillier3072, Paillier4096, Plaintext,
-    PrivateKey, Query,
+    Answer, FeatureSpec, KeySize, MAX_MESSAGE_LEN, Model, Paillier2048, Paillier3072, Paillier4096,
+    Plaintext, PrivateKey, Query,
 };
 
 /// The customer: age, healthy-eating scale, active-worklife scale, gender.
@@ -40,8 +40,16 @@ fn run<S: KeySize>() -> Result<(), hecate::Error> {
     println!("Paillier with a {}-bit modulus", S::BITS);
 
     println!("company:");
+    // Each feature's encoding and declared range, published on the card: whole years of age
+    // from 18 to 100, scales from 0 to 10 and gender 0 or 1, in sixteenths.
+    let specs = [
+        FeatureSpec::from_range(-1, 18.0, 100.0)?,
+        FeatureSpec::from_range(-1, 0.0, 10.0)?,
+        FeatureSpec::from_range(-1, 0.0, 10.0)?,
+        FeatureSpec::from_range(-1, 0.0, 1.0)?,
+    ];
     let (model, _) = timed("build the model (quantize the weights)", || {
-        Model::from_f64("salary", &NAMES, &WEIGHTS, INTERCEPT, &mut rng)
+        Model::from_f64("salary", &NAMES, &specs, &WEIGHTS, INTERCEPT, &mut rng)
     });
     let (model, quantization) = model?;
     println!(
@@ -59,16 +67,19 @@ fn run<S: KeySize>() -> Result<(), hecate::Error> {
     let (key, _) = timed("generate a key", || PrivateKey::<S>::generate(&mut rng));
     let key = key?;
     let public = key.public_key();
+    let (proof, _) = timed("prove the key well formed", || key.prove_key());
+    let proof = proof?;
     println!(
-        "    private key: {} bytes, public key: {} bytes",
+        "    private key: {} bytes, public key with proof: {} bytes",
         key.to_bytes(&mut buffer)?,
-        public.to_bytes(&mut buffer)?
+        public.to_bytes_with_proof(&proof, &mut buffer)?
     );
     let (features, _) = timed("encode and encrypt 4 features", || {
-        public.encrypt_features(&CUSTOMER, None, &mut rng)
+        public.encrypt_for_card(&card, &CUSTOMER, &mut rng)
     });
     let query = Query {
         key: public.clone(),
+        proof: Some(proof),
         model: Some(model.id()),
         names: model.features().iter().cloned().collect(),
         features: features?,
@@ -84,22 +95,19 @@ fn run<S: KeySize>() -> Result<(), hecate::Error> {
 
     println!("company (sees only ciphertexts):");
     let received = Query::<S>::from_bytes(buffer.get(..query_len).unwrap_or_default())?;
-    model.check_query(&received)?;
-    let (answer, _) = timed("predict: Enc(b)·Π c_i^w_i, re-randomized", || {
-        model.predict(&received.key, &received.features, &mut rng)
+    let (verified, _) = timed("verify the key proof", || received.verify_key());
+    verified?;
+    let (answer, _) = timed("predict: Enc(b + mask)·Π c_i^w_i, re-randomized", || {
+        model.answer_with_verified_key(&received, &mut rng)
     });
-    let answer = Answer {
-        fingerprint: received.key.fingerprint(),
-        model: model.id(),
-        value: answer?,
-    };
+    let answer = answer?;
     let answer_len = answer.to_bytes(&mut buffer)?;
     println!("    answer: {answer_len} bytes");
 
     println!("customer:");
     let received = Answer::from_bytes(buffer.get(..answer_len).unwrap_or_default(), public)?;
     let (salary, _) = timed("decrypt and decode", || {
-        key.decrypt_number(&received.value)?.decode(public)
+        key.decrypt_answer(&received)?.decode(public)
     });
     let expected = model.evaluate(&CUSTOMER)?;
     println!(

@@ -179,13 +179,8 @@ impl<S: KeySize> EncodedNumber<S> {
         })
     }
 
-    /// |m| in constant time (meaningless for a plaintext in the gap).
-    pub(crate) fn decode_magnitude(&self, key: &PublicKey<S>) -> S::N {
-        self.signed_magnitude(key).0
-    }
-
     /// (|m|, m < 0, whether the plaintext is outside the gap), in constant time.
-    fn signed_magnitude(&self, key: &PublicKey<S>) -> (S::N, Choice, Choice) {
+    pub(crate) fn signed_magnitude(&self, key: &PublicKey<S>) -> (S::N, Choice, Choice) {
         let value = self.plaintext.value();
         let max_int = key.max_int();
         let n = key.n();

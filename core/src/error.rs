@@ -94,6 +94,34 @@ pub enum Error {
     ModelMismatch,
     /// A query's feature names are not the model's, in order.
     FeatureNamesMismatch,
+    /// A feature's declared range is empty or its bounds are 2^63 or more in magnitude.
+    InvalidFeatureRange,
+    /// A model's encoding (exponents, ranges, weight and intercept lengths) gives no answer mask
+    /// that fits a key, or a model's weights exceed the lengths it declares.
+    InvalidEncoding,
+    /// A value is outside its feature's declared range (or too large for its exponent).
+    ValueOutOfRange {
+        /// The feature, counted from 0.
+        feature: u32,
+    },
+    /// A query's feature is not at the exponent the model card sets for it.
+    ExponentMismatch {
+        /// The feature, counted from 0.
+        feature: u32,
+    },
+    /// A query's key comes without a proof that it is well formed.
+    MissingKeyProof,
+    /// n has a prime factor below [`SMALL_PRIME_BOUND`](crate::SMALL_PRIME_BOUND): a key proof
+    /// cannot show gcd(n, φ(n)) = 1 for it.
+    ModulusHasSmallFactor,
+    /// A key proof does not have exactly [`KEY_PROOF_ROUNDS`](crate::KEY_PROOF_ROUNDS) roots.
+    KeyProofLength,
+    /// No key proof challenge in [1, n) coprime to n came out of the hash within its attempts
+    /// (probability below 2^-128 for any n of the key size).
+    KeyProofChallenge,
+    /// A key proof's root is out of [1, n) or is not an n-th root of its challenge: the key is not
+    /// proven well formed.
+    InvalidKeyProof,
 }
 
 impl fmt::Display for Error {
@@ -152,6 +180,40 @@ impl fmt::Display for Error {
             }
             Self::ModelMismatch => f.write_str("query is for another model"),
             Self::FeatureNamesMismatch => f.write_str("query's feature names are not the model's"),
+            Self::InvalidFeatureRange => f.write_str("feature range is empty or too wide"),
+            Self::InvalidEncoding => f.write_str(
+                "model encoding gives no answer mask that fits a key (ranges too wide or \
+                 exponents too fine), or the weights exceed it",
+            ),
+            Self::ValueOutOfRange { feature } => write!(
+                f,
+                "value {} is outside its feature's declared range",
+                u64::from(*feature) + 1
+            ),
+            Self::ExponentMismatch { feature } => write!(
+                f,
+                "feature {} is not at the exponent the model card sets",
+                u64::from(*feature) + 1
+            ),
+            Self::MissingKeyProof => f.write_str(
+                "the key comes without a proof that it is well formed (gcd(n, φ(n)) = 1)",
+            ),
+            Self::ModulusHasSmallFactor => write!(
+                f,
+                "modulus has a prime factor below {}",
+                crate::SMALL_PRIME_BOUND
+            ),
+            Self::KeyProofLength => write!(
+                f,
+                "key proof does not have exactly {} roots",
+                crate::KEY_PROOF_ROUNDS
+            ),
+            Self::KeyProofChallenge => {
+                f.write_str("no key proof challenge could be derived for this modulus")
+            }
+            Self::InvalidKeyProof => {
+                f.write_str("the key's proof of being well formed (gcd(n, φ(n)) = 1) is invalid")
+            }
         }
     }
 }

@@ -39,15 +39,25 @@ macro_rules! each_size {
     }};
 }
 
-/// Public key messages.
+/// Public key messages, with or without a proof.
 pub fn public_key(data: &[u8]) {
     fn one<S: KeySize>(data: &[u8]) {
-        if let Ok(key) = PublicKey::<S>::from_bytes(data) {
+        if let Ok((key, proof)) = crate::public_key_with_proof::<S>(data) {
             assert!(
                 key.n().bit_width_vartime() == S::BITS,
                 "accepted a modulus of the wrong size"
             );
             round_trip(&key, PublicKey::to_bytes, PublicKey::from_bytes);
+            if let Some(proof) = proof {
+                round_trip(
+                    &(key, proof),
+                    |(key, proof), out| key.to_bytes_with_proof(proof, out),
+                    |bytes| match crate::public_key_with_proof::<S>(bytes)? {
+                        (key, Some(proof)) => Ok((key, proof)),
+                        (_, None) => Err(crate::Error::MissingKeyProof),
+                    },
+                );
+            }
         }
     }
     each_size!(one, data);

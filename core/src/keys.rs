@@ -38,7 +38,7 @@ impl<S: KeySize> PublicKey<S> {
             n_squared: S::mod_n_squared(n_squared),
             fingerprint: Fingerprint([0; 32]),
         };
-        key.fingerprint = key.compute_fingerprint();
+        key.fingerprint = key.compute_fingerprint()?;
         Ok(key)
     }
 
@@ -171,7 +171,7 @@ impl<S: KeySize> Zeroize for PrimeFactor<S> {
 /// p⁻¹ mod 2^w for odd p, w the width of the type, by Newton's iteration: each step doubles the
 /// number of correct low bits (p·p ≡ 1 mod 8 gives 3 to start). A fixed number of steps, so
 /// constant-time; written here because crypto-bigint's `invert_mod2k` has no generic trait.
-fn inverse_mod_2k<T: crate::size::Integer>(p: &T) -> T {
+pub(crate) fn inverse_mod_2k<T: crate::size::Integer>(p: &T) -> T {
     let two = T::one().wrapping_add(&T::one());
     let mut inverse = *p;
     let mut correct_bits = 3;

@@ -41,6 +41,7 @@ mod modexp;
 mod ops;
 mod plaintext;
 mod prime;
+mod proof;
 mod size;
 mod wire;
 
@@ -55,15 +56,18 @@ pub use encoding::{BASE, EXPONENT_LIMIT, EncodedNumber, ExactValue};
 pub use error::{Error, Result};
 pub use keys::{PrivateKey, PublicKey};
 pub use model::{
-    EncryptedNumber, FEATURE_MANTISSA_BITS, MAX_FEATURES, MAX_NAME_LEN, Model, ModelCard, ModelId,
-    Name, Names, Quantization, WEIGHT_PRECISION_BITS, parse_name,
+    DEFAULT_FEATURE_EXPONENT, EncryptedNumber, FEATURE_MANTISSA_BITS, FeatureSpec, MAX_FEATURES,
+    MAX_NAME_LEN, Model, ModelCard, ModelId, Name, Names, Quantization, Specs,
+    WEIGHT_PRECISION_BITS, parse_name,
 };
 pub use plaintext::Plaintext;
+pub use proof::{KEY_PROOF_ROUNDS, KeyProof, SMALL_PRIME_BOUND, check_small_factors};
 #[cfg(feature = "insecure-test-keys")]
 pub use size::InsecureTest1024;
 pub use size::{Integer, KeySize, Paillier2048, Paillier3072, Paillier4096};
 pub use wire::{
-    Answer, Fingerprint, Kind, MAX_MESSAGE_LEN, Query, VERSION, answer_addressee, key_bits,
+    Answer, Fingerprint, Kind, MAX_MESSAGE_LEN, Query, answer_addressee, key_bits,
+    public_key_with_proof,
 };
 
 pub use crypto_bigint;

@@ -5,7 +5,7 @@
 //! constant-time backend replaces the bodies here and nothing else.
 //!
 //! Every operation is constant-time in its operands and in the modulus, except [`Modulus::new_public`],
-//! which takes a public modulus (n²) and may branch on it.
+//! which takes a public modulus (n, n²) and may branch on it.
 
 use core::fmt;
 
@@ -22,10 +22,10 @@ pub struct Modulus<const LIMBS: usize> {
 }
 
 impl<const LIMBS: usize> Modulus<LIMBS> {
-    /// Parameters for a public modulus (n²): built in variable time, which is faster.
+    /// Parameters for a public modulus (n, n²): built in variable time, which is faster.
     pub fn new_public(modulus: Odd<Uint<LIMBS>>) -> Self {
         Self {
-            // n² is public: variable time in it leaks nothing.
+            // n and n² are public: variable time in them leaks nothing.
             params: FixedMontyParams::new_vartime(modulus),
         }
     }

@@ -66,10 +66,16 @@ pub trait KeySize: sealed::Sealed + Copy + Debug + Default + Eq + Send + Sync + 
     /// Arithmetic modulo p² or q².
     #[doc(hidden)]
     type ModPSquared: Residues<Elem = Self::PSquared> + PowBy<Self::P> + ReduceWide<Self::NSquared>;
+    /// Arithmetic modulo n.
+    #[doc(hidden)]
+    type ModN: Residues<Elem = Self::N> + PowBy<Self::N>;
     /// Arithmetic modulo n².
     #[doc(hidden)]
     type ModNSquared: Residues<Elem = Self::NSquared> + PowBy<Self::N> + Eq;
 
+    /// Montgomery parameters for the public modulus n.
+    #[doc(hidden)]
+    fn mod_n(n: Odd<Self::N>) -> Self::ModN;
     /// Montgomery parameters for the public modulus n².
     #[doc(hidden)]
     fn mod_n_squared(n_squared: Odd<Self::NSquared>) -> Self::ModNSquared;
@@ -102,7 +108,12 @@ macro_rules! key_size {
             type PSquared = $n;
             type ModP = Modulus<{ <$p>::LIMBS }>;
             type ModPSquared = Modulus<{ <$n>::LIMBS }>;
+            type ModN = Modulus<{ <$n>::LIMBS }>;
             type ModNSquared = Modulus<{ <$n_squared>::LIMBS }>;
+
+            fn mod_n(n: Odd<$n>) -> Self::ModN {
+                Modulus::new_public(n)
+            }
 
             fn mod_n_squared(n_squared: Odd<$n_squared>) -> Self::ModNSquared {
                 Modulus::new_public(n_squared)

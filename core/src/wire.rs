@@ -6,6 +6,11 @@
 //!
 //! Kinds: `P` public key, `S` private key, `C` model card, `Q` query, `A` answer, `M` model. Big
 //! integers are fixed-length big-endian byte strings (n: |n|/8 bytes, ciphertexts twice that).
+//!
+//! Versions are per kind ([`Kind::version`]). A public key is version 1 alone ({bits, n}: the
+//! message whose SHA-256 is the key's fingerprint) or version 2 with its proof of being well
+//! formed; the proof is never inside what the fingerprint hashes. Private keys are version 1;
+//! cards, queries, answers and models version 2 (they carry the encoding, the proof and the mask).
 //! Decoders are total: every length is bounded (heapless capacities, exact integer lengths), every
 //! rule is checked, trailing bytes are an error, and the CRC turns accidental corruption into
 //! [`Error::Corrupted`] instead of a wrong prediction.
@@ -20,12 +25,14 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::memcheck::declassify;
 
-use crate::model::{MAX_FEATURES, ModelCard, ModelId, Name, Names, names, parse_name};
+use crate::model::{
+    FeatureSpec, MAX_FEATURES, ModelCard, ModelId, Name, Names, Specs, names, parse_name,
+};
 use crate::size::{Integer, is_supported};
-use crate::{Ciphertext, EncryptedNumber, Error, KeySize, Model, PrivateKey, PublicKey, Result};
-
-/// The format version this build writes and reads.
-pub const VERSION: u8 = 1;
+use crate::{
+    Ciphertext, EncryptedNumber, Error, KEY_PROOF_ROUNDS, KeyProof, KeySize, Model, PrivateKey,
+    PublicKey, Result,
+};
 /// The largest message Hecate writes: a 128-feature query under a 4096-bit key is about 137 KiB.
 pub const MAX_MESSAGE_LEN: usize = 144 * 1024;
 
@@ -38,6 +45,14 @@ const CRC32: crc::Crc<u32, crc::NoTable> =
     crc::Crc::<u32, crc::NoTable>::new(&crc::CRC_32_ISO_HDLC);
 /// The widest integer on the wire: a ciphertext under a 4096-bit key.
 const MAX_INTEGER_BYTES: usize = 1024;
+/// The longest public key message: n under a 4096-bit key.
+const MAX_PUBLIC_KEY_LEN: usize = public_key_len(crypto_bigint::U4096::BYTES);
+
+/// The longest public key message with n of `n_bytes` bytes: the header, the bit count and n's
+/// length as postcard varints (at most 5 and 3 bytes), n, the checksum.
+const fn public_key_len(n_bytes: usize) -> usize {
+    HEADER_LEN + 5 + 3 + n_bytes + CRC_LEN
+}
 
 /// What a message holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -65,6 +80,20 @@ impl Kind {
         Self::Answer,
         Self::Model,
     ];
+
+    /// The format version this build writes for the kind (public keys: with a proof; without
+    /// one they are version 1).
+    pub fn version(self) -> u8 {
+        match self {
+            Self::PrivateKey => 1,
+            Self::PublicKey | Self::ModelCard | Self::Query | Self::Answer | Self::Model => 2,
+        }
+    }
+
+    /// Whether this build reads version `version` of the kind.
+    fn reads(self, version: u8) -> bool {
+        version == self.version() || (self == Self::PublicKey && version == 1)
+    }
 
     fn tag(self) -> u8 {
         match self {
@@ -136,6 +165,11 @@ pub(crate) fn checksum(signed: &[u8]) -> u32 {
 
 /// Checks the envelope of a message of `kind` and returns its body.
 fn open(message: &[u8], kind: Kind) -> Result<&[u8]> {
+    open_versioned(message, kind).map(|(body, _)| body)
+}
+
+/// Checks the envelope of a message of `kind` and returns its body and version.
+fn open_versioned(message: &[u8], kind: Kind) -> Result<(&[u8], u8)> {
     if message.len() > MAX_MESSAGE_LEN {
         return Err(Error::TooLong);
     }
@@ -161,7 +195,7 @@ fn open(message: &[u8], kind: Kind) -> Result<&[u8]> {
             found,
         });
     }
-    if version != VERSION {
+    if !kind.reads(version) {
         return Err(Error::UnsupportedVersion(version));
     }
     let stored = u32::from_le_bytes(crc.try_into().map_err(|_| Error::Truncated)?);
@@ -171,15 +205,20 @@ fn open(message: &[u8], kind: Kind) -> Result<&[u8]> {
     if !declassify(Choice::from_u32_eq(computed, stored)) {
         return Err(Error::Corrupted);
     }
-    Ok(body)
+    Ok((body, version))
 }
 
 /// Writes a message of `kind` with `body` into `out`; returns its length.
 fn seal(kind: Kind, body: &impl Serialize, out: &mut [u8]) -> Result<usize> {
+    seal_versioned(kind, kind.version(), body, out)
+}
+
+/// Writes a message of `kind` at `version` with `body` into `out`; returns its length.
+fn seal_versioned(kind: Kind, version: u8, body: &impl Serialize, out: &mut [u8]) -> Result<usize> {
     let (header, rest) = out
         .split_at_mut_checked(HEADER_LEN)
         .ok_or(Error::BufferTooSmall)?;
-    header.copy_from_slice(&[MAGIC[0], MAGIC[1], MAGIC[2], kind.tag(), VERSION]);
+    header.copy_from_slice(&[MAGIC[0], MAGIC[1], MAGIC[2], kind.tag(), version]);
     let body_len = postcard::to_slice(body, rest)
         .map_err(|_| Error::BufferTooSmall)?
         .len();
@@ -278,6 +317,14 @@ struct KeyBody<B> {
     n: B,
 }
 
+/// A public key with its proof (version 2 of the public key message).
+#[derive(Serialize, Deserialize)]
+struct ProvenKeyBody<B> {
+    bits: u32,
+    n: B,
+    proof: Vec<B, KEY_PROOF_ROUNDS>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct PrivateKeyBody<B> {
     bits: u32,
@@ -285,12 +332,23 @@ struct PrivateKeyBody<B> {
     q: B,
 }
 
+/// A feature's encoding: its exponent and declared mantissa range.
+#[derive(Serialize, Deserialize)]
+struct SpecBody {
+    exponent: i32,
+    low: i64,
+    high: i64,
+}
+
 #[derive(Serialize, Deserialize)]
 struct CardBody<T> {
     id: [u8; 16],
     target: T,
     features: Vec<T, MAX_FEATURES>,
+    specs: Vec<SpecBody, MAX_FEATURES>,
     weight_exponent: i32,
+    weight_bits: u32,
+    intercept_bits: u32,
     key_sizes: Vec<u32, 4>,
 }
 
@@ -304,6 +362,7 @@ struct FeatureBody<B> {
 struct QueryBody<K, C, T> {
     key: KeyBody<K>,
     fingerprint: Fingerprint,
+    proof: Option<Vec<K, KEY_PROOF_ROUNDS>>,
     model: Option<[u8; 16]>,
     names: Vec<T, MAX_FEATURES>,
     features: Vec<FeatureBody<C>, MAX_FEATURES>,
@@ -313,6 +372,7 @@ struct QueryBody<K, C, T> {
 struct AnswerBody<B> {
     fingerprint: Fingerprint,
     model: [u8; 16],
+    mask_bits: u32,
     ciphertext: B,
     exponent: i32,
 }
@@ -322,7 +382,10 @@ struct ModelBody<T> {
     id: [u8; 16],
     target: T,
     features: Vec<T, MAX_FEATURES>,
+    specs: Vec<SpecBody, MAX_FEATURES>,
     weight_exponent: i32,
+    weight_bits: u32,
+    intercept_bits: u32,
     weights: Vec<[u8; 32], MAX_FEATURES>,
     /// Fixed-width big-endian (not varints): their length and encoding must not depend on them.
     intercept: [u8; 8],
@@ -333,7 +396,10 @@ struct ModelBody<T> {
 /// can pick the [`KeySize`] to decode it with.
 pub fn key_bits(message: &[u8]) -> Result<u32> {
     let bits = match Kind::of(message)? {
-        Kind::PublicKey => body::<KeyBody<&[u8]>>(open(message, Kind::PublicKey)?)?.bits,
+        Kind::PublicKey => match open_versioned(message, Kind::PublicKey)? {
+            (bytes, 1) => body::<KeyBody<&[u8]>>(bytes)?.bits,
+            (bytes, _) => body::<ProvenKeyBody<&[u8]>>(bytes)?.bits,
+        },
         Kind::PrivateKey => body::<PrivateKeyBody<&[u8]>>(open(message, Kind::PrivateKey)?)?.bits,
         Kind::Query => {
             body::<QueryBody<&[u8], &[u8], &str>>(open(message, Kind::Query)?)?
@@ -366,14 +432,59 @@ fn public_key_from<S: KeySize>(key: &KeyBody<&[u8]>) -> Result<PublicKey<S>> {
     PublicKey::from_n(integer(key.n)?)
 }
 
+/// A proof's roots, each of exactly the width of n (their values are checked by
+/// [`KeyProof::verify`]).
+fn proof_from<S: KeySize>(roots: &[&[u8]]) -> Result<KeyProof<S>> {
+    let mut values = Vec::<S::N, KEY_PROOF_ROUNDS>::new();
+    for root in roots {
+        values
+            .push(integer(root)?)
+            .map_err(|_| Error::KeyProofLength)?;
+    }
+    KeyProof::from_roots(&values)
+}
+
+fn proof_body<S: KeySize>(proof: &KeyProof<S>) -> Vec<Big<'_, S::N>, KEY_PROOF_ROUNDS> {
+    proof.roots().iter().map(Big).collect()
+}
+
+/// Reads a public key message, and its proof when it has one (version 2).
+pub fn public_key_with_proof<S: KeySize>(
+    message: &[u8],
+) -> Result<(PublicKey<S>, Option<KeyProof<S>>)> {
+    match open_versioned(message, Kind::PublicKey)? {
+        (bytes, 1) => Ok((public_key_from(&body::<KeyBody<&[u8]>>(bytes)?)?, None)),
+        (bytes, _) => {
+            let body = body::<ProvenKeyBody<&[u8]>>(bytes)?;
+            let key = public_key_from::<S>(&KeyBody {
+                bits: body.bits,
+                n: body.n,
+            })?;
+            let proof = proof_from::<S>(&body.proof)?;
+            Ok((key, Some(proof)))
+        }
+    }
+}
+
 fn names_from<'a>(list: impl IntoIterator<Item = &'a &'a str>) -> Result<Names> {
     names(list.into_iter().copied())
 }
 
 impl<S: KeySize> PublicKey<S> {
-    /// Writes the public key message into `out`; returns its length.
+    /// Writes the public key message without a proof (version 1, whose SHA-256 is the key's
+    /// fingerprint) into `out`; returns its length.
     pub fn to_bytes(&self, out: &mut [u8]) -> Result<usize> {
-        seal(Kind::PublicKey, &self.body(), out)
+        seal_versioned(Kind::PublicKey, 1, &self.body(), out)
+    }
+
+    /// Writes the public key message with its proof (version 2) into `out`; returns its length.
+    pub fn to_bytes_with_proof(&self, proof: &KeyProof<S>, out: &mut [u8]) -> Result<usize> {
+        let body = ProvenKeyBody {
+            bits: S::BITS,
+            n: Big(self.n()),
+            proof: proof_body(proof),
+        };
+        seal(Kind::PublicKey, &body, out)
     }
 
     fn body(&self) -> KeyBody<Big<'_, S::N>> {
@@ -383,17 +494,25 @@ impl<S: KeySize> PublicKey<S> {
         }
     }
 
-    /// Reads a public key message (n odd, of exactly the key size).
+    /// Reads a public key message (n odd, of exactly the key size), with or without a proof
+    /// ([`public_key_with_proof`] keeps the proof).
     pub fn from_bytes(message: &[u8]) -> Result<Self> {
-        public_key_from(&body::<KeyBody<&[u8]>>(open(message, Kind::PublicKey)?)?)
+        public_key_with_proof(message).map(|(key, _)| key)
     }
 
     /// SHA-256 of the public key message.
-    pub(crate) fn compute_fingerprint(&self) -> Fingerprint {
-        let mut buffer = [0u8; 1024];
-        // A public key message is under 600 bytes: the buffer always suffices.
-        let len = self.to_bytes(&mut buffer).unwrap_or(0);
-        Fingerprint(Sha256::digest(buffer.get(..len).unwrap_or_default()).into())
+    pub(crate) fn compute_fingerprint(&self) -> Result<Fingerprint> {
+        const {
+            assert!(
+                public_key_len(S::N::BYTES) <= MAX_PUBLIC_KEY_LEN,
+                "the fingerprint buffer holds this key size's public key message"
+            );
+        };
+        let mut buffer = [0u8; MAX_PUBLIC_KEY_LEN];
+        let len = self.to_bytes(&mut buffer)?;
+        Ok(Fingerprint(
+            Sha256::digest(buffer.get(..len).ok_or(Error::BufferTooSmall)?).into(),
+        ))
     }
 }
 
@@ -429,7 +548,10 @@ impl ModelCard {
             id: self.id.0,
             target: self.target.as_str(),
             features: self.features.iter().map(Name::as_str).collect(),
-            weight_exponent: self.weight_exponent,
+            specs: specs_body(self.specs()),
+            weight_exponent: self.weight_exponent(),
+            weight_bits: self.weight_bits(),
+            intercept_bits: self.intercept_bits(),
             key_sizes: self.key_sizes.clone(),
         };
         seal(Kind::ModelCard, &body, out)
@@ -439,14 +561,38 @@ impl ModelCard {
     pub fn from_bytes(message: &[u8]) -> Result<Self> {
         let card = body::<CardBody<&str>>(open(message, Kind::ModelCard)?)?;
         let features = names_from(&card.features)?;
-        Self::new(
+        Self::from_fields(
             ModelId(card.id),
             card.target,
             &features,
+            specs_from(&card.specs)?,
             card.weight_exponent,
+            card.weight_bits,
+            card.intercept_bits,
             card.key_sizes,
         )
     }
+}
+
+fn specs_body(specs: &[FeatureSpec]) -> Vec<SpecBody, MAX_FEATURES> {
+    specs
+        .iter()
+        .map(|spec| {
+            let (low, high) = spec.mantissas();
+            SpecBody {
+                exponent: spec.exponent(),
+                low,
+                high,
+            }
+        })
+        .collect()
+}
+
+fn specs_from(specs: &[SpecBody]) -> Result<Specs> {
+    specs
+        .iter()
+        .map(|spec| FeatureSpec::new(spec.exponent, spec.low, spec.high))
+        .collect()
 }
 
 impl Model {
@@ -462,7 +608,10 @@ impl Model {
             id: self.id.0,
             target: self.target.as_str(),
             features: self.features.iter().map(Name::as_str).collect(),
-            weight_exponent: self.weight_exponent,
+            specs: specs_body(self.specs()),
+            weight_exponent: self.weight_exponent(),
+            weight_bits: self.encoding_bits().0,
+            intercept_bits: self.encoding_bits().1,
             weights,
             intercept: self.intercept.to_be_bytes(),
             intercept_exponent: self.intercept_exponent.to_be_bytes(),
@@ -488,29 +637,26 @@ impl Model {
                 actual: crate::model::count(weights.len()),
             });
         }
-        crate::encoding::check_exponent(body.weight_exponent)?;
         // The intercept's exponent is secret: only whether it is in range is declassified.
         if !declassify(crate::encoding::exponent_in_range(*intercept_exponent)) {
             return Err(Error::ExponentOutOfRange);
         }
-        let mut model = Self {
-            id: ModelId(body.id),
-            target,
-            features,
-            weights: Vec::new(),
-            weight_exponent: body.weight_exponent,
-            intercept: *intercept,
-            intercept_exponent: *intercept_exponent,
-        };
+        let mut decoded = Vec::<crypto_bigint::I256, MAX_FEATURES>::new();
         for bytes in weights.iter() {
             let bits = integer::<crypto_bigint::U256>(bytes)?;
             let mut weight = crypto_bigint::I256::ZERO;
             weight.as_mut_limbs().copy_from_slice(bits.as_limbs());
-            model
-                .weights
-                .push(weight)
-                .map_err(|_| Error::TooManyFeatures)?;
+            decoded.push(weight).map_err(|_| Error::TooManyFeatures)?;
         }
+        let model = Self::from_parts(
+            ModelId(body.id),
+            target,
+            features,
+            specs_from(&body.specs)?,
+            (body.weight_exponent, body.weight_bits, body.intercept_bits),
+            decoded,
+            (*intercept, *intercept_exponent),
+        )?;
         Ok(model)
     }
 
@@ -533,12 +679,15 @@ impl Model {
     }
 }
 
-/// A query: the customer's public key and encrypted features, for a model named by id and/or
-/// feature names (both optional, checked by the company when present).
+/// A query: the customer's public key with its proof and encrypted features, for a model named by
+/// id and/or feature names (both optional, checked by the company when present).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Query<S: KeySize> {
     /// The customer's public key.
     pub key: PublicKey<S>,
+    /// Its proof of being well formed ([`PrivateKey::prove_key`]); a company answers no query
+    /// without one but python-paillier's.
+    pub proof: Option<KeyProof<S>>,
     /// The model the query is for, from its card.
     pub model: Option<ModelId>,
     /// The feature names in order, or empty.
@@ -553,6 +702,7 @@ impl<S: KeySize> Query<S> {
         let body = QueryBody {
             key: self.key.body(),
             fingerprint: self.key.fingerprint(),
+            proof: self.proof.as_ref().map(proof_body),
             model: self.model.map(|id| id.0),
             names: self
                 .names
@@ -602,12 +752,23 @@ impl<S: KeySize> Query<S> {
                 })
                 .map_err(|_| Error::TooManyFeatures)?;
         }
+        let proof = query.proof.as_deref().map(proof_from::<S>).transpose()?;
         Ok(Self {
             key,
+            proof,
             model: query.model.map(ModelId),
             names,
             features,
         })
+    }
+
+    /// Verifies the key's proof of being well formed: refused without one
+    /// ([`Error::MissingKeyProof`]) and with an invalid one.
+    pub fn verify_key(&self) -> Result<()> {
+        self.proof
+            .as_ref()
+            .ok_or(Error::MissingKeyProof)?
+            .verify(&self.key)
     }
 }
 
@@ -625,7 +786,9 @@ pub struct Answer<S: KeySize> {
     pub fingerprint: Fingerprint,
     /// The model that answered.
     pub model: ModelId,
-    /// The encrypted prediction.
+    /// μ: the prediction is masked modulo 2^μ ([`PrivateKey::decrypt_answer`] removes the mask).
+    pub mask_bits: u32,
+    /// The encrypted, masked prediction.
     pub value: EncryptedNumber<S>,
 }
 
@@ -635,6 +798,7 @@ impl<S: KeySize> Answer<S> {
         let body = AnswerBody {
             fingerprint: self.fingerprint,
             model: self.model.0,
+            mask_bits: self.mask_bits,
             ciphertext: Big(self.value.ciphertext.value()),
             exponent: self.value.exponent,
         };
@@ -642,17 +806,21 @@ impl<S: KeySize> Answer<S> {
     }
 
     /// Reads an answer for `key`: refused with [`Error::KeyMismatch`] if it names another key, and
-    /// unless its ciphertext is in Z*_{n²}.
+    /// unless its mask leaves room below n (1 ≤ μ ≤ bits − 2) and its ciphertext is in Z*_{n²}.
     pub fn from_bytes(message: &[u8], key: &PublicKey<S>) -> Result<Self> {
         let answer = body::<AnswerBody<&[u8]>>(open(message, Kind::Answer)?)?;
         if answer.fingerprint != key.fingerprint() {
             return Err(Error::KeyMismatch);
         }
         crate::encoding::check_exponent(answer.exponent)?;
+        if !(1..=S::BITS - 2).contains(&answer.mask_bits) {
+            return Err(Error::Malformed);
+        }
         let ciphertext: Ciphertext<S> = key.ciphertext(integer(answer.ciphertext)?)?;
         Ok(Self {
             fingerprint: answer.fingerprint,
             model: ModelId(answer.model),
+            mask_bits: answer.mask_bits,
             value: EncryptedNumber {
                 ciphertext,
                 exponent: answer.exponent,

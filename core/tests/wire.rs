@@ -14,8 +14,9 @@ use std::sync::LazyLock;
 
 use hecate::fuzzing::fix_checksum;
 use hecate::{
-    Answer, EncryptedNumber, Error, InsecureTest1024, KeySize, Kind, MAX_MESSAGE_LEN, Model,
-    ModelCard, Paillier2048, PrivateKey, PublicKey, Query, key_bits,
+    Answer, DEFAULT_FEATURE_EXPONENT, Error, FeatureSpec, InsecureTest1024, KEY_PROOF_ROUNDS,
+    KeySize, Kind, MAX_MESSAGE_LEN, Model, ModelCard, Paillier2048, PrivateKey, PublicKey, Query,
+    key_bits, public_key_with_proof,
 };
 
 type Small = InsecureTest1024;
@@ -28,6 +29,7 @@ static MODEL: LazyLock<Model> = LazyLock::new(|| {
     Model::from_f64(
         "salary",
         &["age", "eating"],
+        &specs(2),
         &[40.5, -3.25],
         100.0,
         &mut common::rng(23),
@@ -36,6 +38,11 @@ static MODEL: LazyLock<Model> = LazyLock::new(|| {
     .0
 });
 
+/// `count` features at the default exponent, declared in ±1000.
+fn specs(count: usize) -> Vec<FeatureSpec> {
+    vec![FeatureSpec::from_range(DEFAULT_FEATURE_EXPONENT, -1000.0, 1000.0).expect("spec"); count]
+}
+
 fn bytes(encode: impl Fn(&mut [u8]) -> Result<usize, Error>) -> Vec<u8> {
     let mut buffer = vec![0u8; MAX_MESSAGE_LEN];
     let len = encode(&mut buffer).expect("encodes");
@@ -43,13 +50,16 @@ fn bytes(encode: impl Fn(&mut [u8]) -> Result<usize, Error>) -> Vec<u8> {
     buffer
 }
 
+/// A query with the key's proof, its features at the default exponent (which the models here
+/// use).
 fn query<S: KeySize>(key: &PrivateKey<S>, values: &[f64], model: Option<&Model>) -> Query<S> {
     let public = key.public_key();
     let features = public
-        .encrypt_features(values, None, &mut common::rng(24))
+        .encrypt_features(values, DEFAULT_FEATURE_EXPONENT, &mut common::rng(24))
         .expect("features");
     Query {
         key: public.clone(),
+        proof: Some(key.prove_key().expect("proof")),
         model: model.map(Model::id),
         names: model
             .map(|m| m.features().iter().cloned().collect())
@@ -59,13 +69,11 @@ fn query<S: KeySize>(key: &PrivateKey<S>, values: &[f64], model: Option<&Model>)
 }
 
 fn answer<S: KeySize>(key: &PrivateKey<S>, query: &Query<S>) -> Answer<S> {
-    Answer {
-        fingerprint: key.public_key().fingerprint(),
-        model: MODEL.id(),
-        value: MODEL
-            .predict(key.public_key(), &query.features, &mut common::rng(25))
-            .expect("prediction"),
-    }
+    let answer = MODEL
+        .answer(query, &mut common::rng(25))
+        .expect("prediction");
+    assert_eq!(answer.fingerprint, key.public_key().fingerprint());
+    answer
 }
 
 /// Whether a message decodes.
@@ -78,11 +86,17 @@ fn messages() -> Vec<(&'static str, Vec<u8>, Decodes)> {
     let a = answer(&*KEY, &q);
     let card = MODEL.card(&[1024, 2048]).expect("card");
     let key_for_answer = public.clone();
+    let proof = KEY.prove_key().expect("proof");
     vec![
         (
             "public key",
             bytes(|out| public.to_bytes(out)),
             Box::new(|m| PublicKey::<Small>::from_bytes(m).is_ok()),
+        ),
+        (
+            "public key with proof",
+            bytes(|out| public.to_bytes_with_proof(&proof, out)),
+            Box::new(|m| public_key_with_proof::<Small>(m).is_ok()),
         ),
         (
             "private key",
@@ -115,10 +129,30 @@ fn messages() -> Vec<(&'static str, Vec<u8>, Decodes)> {
 #[test]
 fn every_message_round_trips() {
     let public = KEY.public_key();
+    let bare = bytes(|out| public.to_bytes(out));
     assert_eq!(
-        &PublicKey::<Small>::from_bytes(&bytes(|out| public.to_bytes(out))).expect("decodes"),
+        &PublicKey::<Small>::from_bytes(&bare).expect("decodes"),
         public
     );
+    assert_eq!(
+        public_key_with_proof::<Small>(&bare).expect("decodes"),
+        (public.clone(), None)
+    );
+    // The fingerprint is the SHA-256 of the bare key, never of the proof.
+    assert_eq!(bare[4], 1);
+    let proof = KEY.prove_key().expect("proof");
+    let proven = bytes(|out| public.to_bytes_with_proof(&proof, out));
+    assert_eq!(proven[4], Kind::PublicKey.version());
+    assert_eq!(
+        public_key_with_proof::<Small>(&proven).expect("decodes"),
+        (public.clone(), Some(proof.clone()))
+    );
+    assert_eq!(
+        &PublicKey::<Small>::from_bytes(&proven).expect("decodes"),
+        public
+    );
+    assert_eq!(key_bits(&proven), Ok(1024));
+    assert_eq!(proof.verify(public), Ok(()));
     assert_eq!(
         PrivateKey::<Small>::from_bytes(&bytes(|out| KEY.to_bytes(out))).expect("decodes"),
         *KEY
@@ -133,11 +167,16 @@ fn every_message_round_trips() {
         *MODEL
     );
     for model in [None, Some(&*MODEL)] {
-        let q = query(&*KEY, &[-2.5, 1e-3], model);
-        assert_eq!(
-            Query::<Small>::from_bytes(&bytes(|out| q.to_bytes(out))).expect("decodes"),
-            q
-        );
+        for proven in [true, false] {
+            let mut q = query(&*KEY, &[-2.5, 1e-3], model);
+            if !proven {
+                q.proof = None;
+            }
+            let decoded =
+                Query::<Small>::from_bytes(&bytes(|out| q.to_bytes(out))).expect("decodes");
+            assert_eq!(decoded, q);
+            assert_eq!(decoded.verify_key().is_ok(), proven);
+        }
     }
     let q = query(&*KEY, &[36.0, 5.0], Some(&*MODEL));
     let a = answer(&*KEY, &q);
@@ -185,11 +224,50 @@ fn the_envelope_says_what_is_wrong() {
         })
     );
     let mut newer = message.clone();
-    newer[4] = 2;
+    newer[4] = 3;
     fix_checksum(&mut newer);
     assert_eq!(
         PublicKey::<Small>::from_bytes(&newer),
-        Err(Error::UnsupportedVersion(2))
+        Err(Error::UnsupportedVersion(3))
+    );
+    // Versions are per kind: the one this build writes, and for public keys also version 1 (no
+    // proof). Anything else, older or newer, is refused behind a valid checksum.
+    assert_eq!(Kind::PrivateKey.version(), 1);
+    for kind in [
+        Kind::PublicKey,
+        Kind::ModelCard,
+        Kind::Query,
+        Kind::Answer,
+        Kind::Model,
+    ] {
+        assert_eq!(kind.version(), 2, "{kind:?}");
+    }
+    for (what, message, decodes) in messages() {
+        let kind = Kind::of(&message).expect("a kind");
+        let written = message[4];
+        if what == "public key" {
+            assert_eq!(written, 1);
+        } else {
+            assert_eq!(written, kind.version(), "{what}");
+        }
+        for version in [0, 1, 2, 3, 255] {
+            let mut other = message.clone();
+            other[4] = version;
+            fix_checksum(&mut other);
+            if version == written {
+                assert!(decodes(&other), "{what} at version {version}");
+            } else {
+                assert!(!decodes(&other), "{what} read at version {version}");
+            }
+        }
+    }
+    // A version 1 query (the format before proofs and masks) is refused for its version.
+    let mut old = bytes(|out| query(&*KEY, &[1.0, 2.0], None).to_bytes(out));
+    old[4] = 1;
+    fix_checksum(&mut old);
+    assert_eq!(
+        Query::<Small>::from_bytes(&old),
+        Err(Error::UnsupportedVersion(1))
     );
     let mut damaged = message.clone();
     damaged[40] ^= 0x10;
@@ -266,6 +344,69 @@ fn rules_behind_a_valid_checksum_are_checked() {
         Err(Error::KeyMismatch)
     );
     assert_eq!(Error::KeyMismatch.to_string(), "answer is for another key");
+
+    // An answer's mask must leave room below n: 1 ≤ μ ≤ bits − 2. After the header, the
+    // fingerprint (32) and the model (16) comes μ.
+    let q = query(&*KEY, &[36.0, 5.0], Some(&*MODEL));
+    let a = answer(&*KEY, &q);
+    let message = bytes(|out| a.to_bytes(out));
+    let at = 5 + 32 + 16;
+    assert!(a.mask_bits < 128);
+    assert_eq!(u32::from(message[at]), a.mask_bits);
+    for mask_bits in [0, 1023, 1024, 5000] {
+        let mut with = Vec::new();
+        varint(&mut with, mask_bits);
+        let changed = respliced(&message, at, 1, &with);
+        assert_eq!(
+            Answer::from_bytes(&changed, public),
+            Err(Error::Malformed),
+            "mask of {mask_bits} bits"
+        );
+    }
+    for mask_bits in [1, 1022] {
+        let mut with = Vec::new();
+        varint(&mut with, mask_bits);
+        let changed = respliced(&message, at, 1, &with);
+        assert_eq!(
+            Answer::from_bytes(&changed, public).map(|a| a.mask_bits),
+            Ok(u32::try_from(mask_bits).expect("small"))
+        );
+    }
+
+    // A key with another key's proof decodes (the proof's values are checked by `verify`), and
+    // does not verify; nor does a query carrying it get an answer.
+    let theirs = OTHER.prove_key().expect("proof");
+    let message = bytes(|out| public.to_bytes_with_proof(&theirs, out));
+    let (key, proof) = public_key_with_proof::<Small>(&message).expect("decodes");
+    assert_eq!(&key, public);
+    let proof = proof.expect("a proof");
+    assert_eq!(proof, theirs);
+    assert_eq!(proof.verify(public), Err(Error::InvalidKeyProof));
+    let mut q = query(&*KEY, &[36.0, 5.0], Some(&*MODEL));
+    q.proof = Some(proof);
+    let received = Query::<Small>::from_bytes(&bytes(|out| q.to_bytes(out))).expect("decodes");
+    assert_eq!(received.verify_key(), Err(Error::InvalidKeyProof));
+    assert_eq!(
+        MODEL.answer(&received, &mut common::rng(29)),
+        Err(Error::InvalidKeyProof)
+    );
+
+    // A proof with a root too few: bits (2), n (2 + 128), the root count, then the roots.
+    let message = bytes(|out| public.to_bytes_with_proof(&KEY.prove_key().expect("proof"), out));
+    let count = 5 + 2 + 2 + 128;
+    assert_eq!(usize::from(message[count]), KEY_PROOF_ROUNDS);
+    let mut short = message[..message.len() - 4 - (2 + 128)].to_vec();
+    short[count] -= 1;
+    short.extend_from_slice(&[0; 4]);
+    fix_checksum(&mut short);
+    assert_eq!(
+        public_key_with_proof::<Small>(&short),
+        Err(Error::KeyProofLength)
+    );
+    assert_eq!(
+        PublicKey::<Small>::from_bytes(&short),
+        Err(Error::KeyProofLength)
+    );
 }
 
 #[test]
@@ -273,6 +414,7 @@ fn the_company_checks_that_a_query_fits_its_model() {
     let (other_model, _) = Model::from_f64(
         "salary",
         &["age", "eating"],
+        &specs(2),
         &[1.0, 1.0],
         0.0,
         &mut common::rng(26),
@@ -311,27 +453,33 @@ fn the_company_checks_that_a_query_fits_its_model() {
 #[test]
 fn message_sizes_at_2048_bits_with_four_features() {
     let key = PrivateKey::<Paillier2048>::generate(&mut common::rng(27)).expect("keygen");
+    let specs = specs(4);
     let (model, _) = Model::from_f64(
         "salary",
         &["age", "healthy_eating", "active_lifestyle", "gender"],
+        &specs,
         &[1.0, 2.0, 3.0, 4.0],
         5.0,
         &mut common::rng(28),
     )
     .expect("model");
     let q = query(&key, &[36.0, 5.0, 5.0, 1.0], Some(&model));
-    let a = Answer {
-        fingerprint: key.public_key().fingerprint(),
-        model: model.id(),
-        value: EncryptedNumber {
-            ciphertext: q.features[0].ciphertext,
-            exponent: -13,
-        },
-    };
+    let a = model.answer(&q, &mut common::rng(29)).expect("answer");
+    // Small enough for one-byte varints: the mask length and the answer's exponent.
+    assert!(a.mask_bits < 128 && (-64..64).contains(&a.value.exponent));
     // header 5 + body + CRC 4; n is 256 bytes, a ciphertext 512, each with a 2-byte length.
     assert_eq!(
         bytes(|out| key.public_key().to_bytes(out)).len(),
         5 + 2 + 2 + 256 + 4
+    );
+    // With the proof: a count byte and KEY_PROOF_ROUNDS roots of n's width.
+    let proof = 1 + KEY_PROOF_ROUNDS * (2 + 256);
+    assert_eq!(
+        bytes(|out| key
+            .public_key()
+            .to_bytes_with_proof(&key.prove_key().expect("proof"), out))
+        .len(),
+        5 + 2 + 2 + 256 + proof + 4
     );
     assert_eq!(
         bytes(|out| key.to_bytes(out)).len(),
@@ -339,17 +487,40 @@ fn message_sizes_at_2048_bits_with_four_features() {
     );
     assert_eq!(
         bytes(|out| a.to_bytes(out)).len(),
-        5 + 32 + 16 + 2 + 512 + 1 + 4
+        5 + 32 + 16 + 1 + 2 + 512 + 1 + 4
     );
     let query_len = bytes(|out| q.to_bytes(out)).len();
     // names: a count byte, then a length byte and the bytes of each name.
     let names = 1 + (1 + 3) + (1 + 14) + (1 + 16) + (1 + 6);
+    // The proof is optional: a tag byte before it.
     assert_eq!(
         query_len,
-        5 + (2 + 2 + 256) + 32 + 17 + names + 1 + 4 * (2 + 512 + 1) + 4
+        5 + (2 + 2 + 256) + 32 + (1 + proof) + 17 + names + 1 + 4 * (2 + 512 + 1) + 4
     );
+    let mut unproven = q.clone();
+    unproven.proof = None;
+    assert_eq!(bytes(|out| unproven.to_bytes(out)).len(), query_len - proof);
+    // A card: id, target, names, then per feature its exponent and range (zigzag varints), the
+    // weights' exponent and bit lengths, the key sizes.
     let card = model.card(&[2048, 3072, 4096]).expect("card");
-    assert!(bytes(|out| card.to_bytes(out)).len() < 120);
+    let mut encoding = Vec::new();
+    varint(&mut encoding, 4);
+    for spec in card.specs() {
+        let (low, high) = spec.mantissas();
+        signed(&mut encoding, spec.exponent().into());
+        signed(&mut encoding, low);
+        signed(&mut encoding, high);
+    }
+    signed(&mut encoding, card.weight_exponent().into());
+    varint(&mut encoding, card.weight_bits().into());
+    varint(&mut encoding, card.intercept_bits().into());
+    let names = 1 + (1 + 3) + (1 + 14) + (1 + 16) + (1 + 6);
+    assert_eq!(
+        bytes(|out| card.to_bytes(out)).len(),
+        5 + 16 + (1 + 6) + names + encoding.len() + (1 + 3 * 2) + 4
+    );
+    // ±1000 · 2^32, zigzagged, has 43 bits: 7 varint bytes, 15 per feature.
+    assert_eq!(encoding.len(), 1 + 4 * 15 + 3);
 }
 
 #[test]
@@ -368,15 +539,6 @@ fn ids_print_in_hex_shortened_by_precision() {
 /// the encoding Hecate writes is accepted.
 #[test]
 fn only_the_canonical_encoding_is_accepted() {
-    /// `message` with the varint byte(s) at `at..at + len` replaced by `with`, its CRC fixed.
-    fn respliced(message: &[u8], at: usize, len: usize, with: &[u8]) -> Vec<u8> {
-        let mut out = message[..at].to_vec();
-        out.extend_from_slice(with);
-        out.extend_from_slice(&message[at + len..message.len() - 4]);
-        out.extend_from_slice(&[0; 4]);
-        fix_checksum(&mut out);
-        out
-    }
     // The key size (1024: varint 80 08) right after the header, written as 80 88 00.
     let public = bytes(|out| KEY.public_key().to_bytes(out));
     assert_eq!(public[5..7], [0x80, 0x08]);
@@ -386,18 +548,52 @@ fn only_the_canonical_encoding_is_accepted() {
         Err(Error::Malformed)
     );
     assert_eq!(key_bits(&overlong), Err(Error::Malformed));
+    let proven = bytes(|out| {
+        KEY.public_key()
+            .to_bytes_with_proof(&KEY.prove_key().expect("proof"), out)
+    });
+    assert_eq!(proven[5..7], [0x80, 0x08]);
+    let overlong = respliced(&proven, 5, 2, &[0x80, 0x88, 0x00]);
+    assert_eq!(
+        public_key_with_proof::<Small>(&overlong),
+        Err(Error::Malformed)
+    );
     let private = bytes(|out| KEY.to_bytes(out));
     let overlong = respliced(&private, 5, 2, &[0x80, 0x88, 0x00]);
     assert!(PrivateKey::<Small>::from_bytes(&overlong).is_err());
-    // A query without names: header, bits (2), n's length (2), n (128), fingerprint (32), no
-    // model (1), then the number of names, 0, written as 80 00.
+    // A query without names: header, bits (2), n's length (2), n (128), fingerprint (32), the
+    // proof (tag, count, roots), no model (1), then the number of names, 0, written as 80 00.
     let q = query(&*KEY, &[1.0, 2.0], None);
     let message = bytes(|out| q.to_bytes(out));
-    let names = 5 + 2 + 2 + 128 + 32 + 1;
+    let names = 5 + 2 + 2 + 128 + 32 + (1 + 1 + KEY_PROOF_ROUNDS * (2 + 128)) + 1;
     assert_eq!(message[names..names + 2], [0, 2]);
     let overlong = respliced(&message, names, 1, &[0x80, 0x00]);
     assert_eq!(Query::<Small>::from_bytes(&overlong), Err(Error::Malformed));
     // The canonical messages still decode.
     assert!(PublicKey::<Small>::from_bytes(&public).is_ok());
     assert!(Query::<Small>::from_bytes(&message).is_ok());
+}
+
+/// `message` with the bytes at `at..at + len` replaced by `with`, its CRC fixed.
+fn respliced(message: &[u8], at: usize, len: usize, with: &[u8]) -> Vec<u8> {
+    let mut out = message[..at].to_vec();
+    out.extend_from_slice(with);
+    out.extend_from_slice(&message[at + len..message.len() - 4]);
+    out.extend_from_slice(&[0; 4]);
+    fix_checksum(&mut out);
+    out
+}
+
+/// postcard's varint.
+fn varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push(u8::try_from(value & 0x7f).expect("7 bits") | 0x80);
+        value >>= 7;
+    }
+    out.push(u8::try_from(value).expect("7 bits"));
+}
+
+/// postcard's zigzag varint of a signed integer.
+fn signed(out: &mut Vec<u8>, value: i64) {
+    varint(out, ((value << 1) ^ (value >> 63)).cast_unsigned());
 }

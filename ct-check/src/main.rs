@@ -4,7 +4,8 @@
 //!
 //! - `hecate-ct-check secret-paths` marks every secret undefined (the whole private key, plaintexts,
 //!   encryption randomness, scalars, the model's weights, the customer's feature values) and runs
-//!   each operation that touches them; memcheck must report nothing.
+//!   each operation that touches them (the masked answer and its unmasking included); memcheck
+//!   must report nothing.
 //! - `hecate-ct-check canary` runs a variable-time exponentiation and a branch on a marked secret;
 //!   memcheck must report them, which shows the gate can fail.
 //!
@@ -23,7 +24,8 @@ use hecate::memcheck::{
     declassified, public, secret, secret_number, secret_plaintext, secret_weights,
 };
 use hecate::{
-    Ciphertext, EncodedNumber, KeySize, MAX_MESSAGE_LEN, Model, Paillier2048, Plaintext, PrivateKey,
+    Ciphertext, DEFAULT_FEATURE_EXPONENT, EncodedNumber, FeatureSpec, KeySize, MAX_MESSAGE_LEN,
+    Model, Paillier2048, Plaintext, PrivateKey, Query,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -142,8 +144,10 @@ fn paillier(
     )
 }
 
-/// Hecate's job: secret feature values encoded and encrypted, a model with secret weights
-/// predicting on them, the answer decrypted and decoded with the plaintext secret.
+/// Hecate's job: secret feature values encoded and encrypted for the model's card, the key's proof
+/// of being well formed made with the secret primes, a model with secret weights answering with a
+/// masked prediction, the answer unmasked, decrypted and decoded with the plaintext secret; and the
+/// unprotected (unmasked) prediction on features at one fixed exponent.
 fn prediction(key: &mut PrivateKey<S>, rng: &mut ChaCha20Rng) -> Result<(), Wrong> {
     let public_key = key.public_key().clone();
     let names = ["age", "healthy_eating", "active_lifestyle", "gender"];
@@ -153,8 +157,24 @@ fn prediction(key: &mut PrivateKey<S>, rng: &mut ChaCha20Rng) -> Result<(), Wron
         -184.499_716_928_336_8,
         2.336_641_043_259_744_4,
     ];
-    let (mut model, _) = Model::from_f64("salary", &names, &weights, 993.119_901_616_697_1, rng)
-        .map_err(|_| Wrong("model"))?;
+    // Public: each feature's exponent and declared range, on the card.
+    let spec = |low, high| FeatureSpec::from_range(-1, low, high).map_err(|_| Wrong("spec"));
+    let specs = [
+        spec(18.0, 100.0)?,
+        spec(0.0, 10.0)?,
+        spec(0.0, 10.0)?,
+        spec(0.0, 1.0)?,
+    ];
+    let (mut model, _) = Model::from_f64(
+        "salary",
+        &names,
+        &specs,
+        &weights,
+        993.119_901_616_697_1,
+        rng,
+    )
+    .map_err(|_| Wrong("model"))?;
+    let card = model.card(&[S::BITS]).map_err(|_| Wrong("card"))?;
     let mut features = [36.0, 5.0, 5.0, 1.0];
     let expected = model.evaluate(&features).map_err(|_| Wrong("evaluate"))?;
 
@@ -163,34 +183,58 @@ fn prediction(key: &mut PrivateKey<S>, rng: &mut ChaCha20Rng) -> Result<(), Wron
     secret_weights(&mut model);
     secret(&mut features);
 
-    // Customer: encode (at python-paillier's exponents, and at a fixed one) and encrypt. The
-    // exponents travel in the clear: the query is public.
-    let query = public_key
-        .encrypt_features(&features, None, rng)
-        .map_err(|_| Wrong("encrypt features"))?;
-    public(&query);
+    // Customer: prove the key (secret primes; the proof is public), encode at the card's exponents
+    // with the range check, and encrypt. The exponents travel in the clear: the query is public.
+    let proof = key.prove_key().map_err(|_| Wrong("prove key"))?;
+    public(&proof);
+    let encrypted = public_key
+        .encrypt_for_card(&card, &features, rng)
+        .map_err(|_| Wrong("encrypt for card"))?;
+    public(&encrypted);
+    let query = Query {
+        key: public_key.clone(),
+        proof: Some(proof),
+        model: Some(card.id()),
+        names: card.features().iter().cloned().collect(),
+        features: encrypted,
+    };
+    check(query.verify_key().is_ok(), "key proof")?;
+
+    // Company: answer with secret weights, masked.
+    let answer = model
+        .answer_with_verified_key(&query, rng)
+        .map_err(|_| Wrong("answer"))?;
+    public(&answer);
+    check(answer.mask_bits == card.mask_bits(), "mask length")?;
+    // Customer: decrypt, unmask and decode with the plaintext secret.
+    let mut number = key
+        .decrypt_answer(&answer)
+        .map_err(|_| Wrong("decrypt answer"))?;
+    secret_number(&mut number);
+    let value = declassified(number.decode(&public_key).map_err(|_| Wrong("decode"))?);
+    check(
+        (value - expected).abs() <= 1e-9 * expected.abs(),
+        "masked prediction",
+    )?;
+
+    // The unprotected prediction, on features at one fixed exponent.
     let fixed = public_key
-        .encrypt_features(&features, Some(-8), rng)
+        .encrypt_features(&features, DEFAULT_FEATURE_EXPONENT, rng)
         .map_err(|_| Wrong("encrypt features"))?;
     public(&fixed);
-
-    // Company: predict with secret weights.
-    for query in [&query, &fixed] {
-        let answer = model
-            .predict(&public_key, query, rng)
-            .map_err(|_| Wrong("predict"))?;
-        public(&answer);
-        // Customer: decrypt and decode with the plaintext secret.
-        let mut number = key
-            .decrypt_number(&answer)
-            .map_err(|_| Wrong("decrypt number"))?;
-        secret_number(&mut number);
-        let value = declassified(number.decode(&public_key).map_err(|_| Wrong("decode"))?);
-        check(
-            (value - expected).abs() <= 1e-9 * expected.abs(),
-            "prediction",
-        )?;
-    }
+    let answer = model
+        .predict_unprotected(&public_key, &fixed, rng)
+        .map_err(|_| Wrong("predict unprotected"))?;
+    public(&answer);
+    let mut number = key
+        .decrypt_number(&answer)
+        .map_err(|_| Wrong("decrypt number"))?;
+    secret_number(&mut number);
+    let value = declassified(number.decode(&public_key).map_err(|_| Wrong("decode"))?);
+    check(
+        (value - expected).abs() <= 1e-9 * expected.abs(),
+        "unprotected prediction",
+    )?;
 
     // Exponent changes and exact decoding of a secret number.
     let mut x = -2.5f64;
@@ -211,8 +255,9 @@ fn secret_files(key: &mut PrivateKey<S>, rng: &mut ChaCha20Rng) -> Result<(), Wr
     let mut intercept = -7.5;
     secret(&mut weights);
     secret(&mut intercept);
-    let (mut model, _) =
-        Model::from_f64("y", &names, &weights, intercept, rng).map_err(|_| Wrong("model"))?;
+    let specs = [FeatureSpec::new(0, -1, 1).map_err(|_| Wrong("spec"))?; 3];
+    let (mut model, _) = Model::from_f64("y", &names, &specs, &weights, intercept, rng)
+        .map_err(|_| Wrong("model"))?;
     secret_weights(&mut model);
     let mut buffer = vec![0u8; MAX_MESSAGE_LEN];
     let len = model

@@ -11,8 +11,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use hecate::{
-    Answer, InsecureTest1024, KeySize, Model, ModelCard, Paillier2048, Paillier3072, Paillier4096,
-    PrivateKey, Query,
+    DEFAULT_FEATURE_EXPONENT, FeatureSpec, InsecureTest1024, KeySize, Model, ModelCard,
+    Paillier2048, Paillier3072, Paillier4096, PrivateKey, Query,
 };
 use hecate_fuzz::{dec, encode, rng, uint};
 use hecate_gui::interop::phe;
@@ -51,10 +51,23 @@ fn key<S: KeySize>(vectors: &serde_json::Value) -> PrivateKey<S> {
     PrivateKey::from_primes(prime("p"), prime("q")).expect("a valid key")
 }
 
+/// The salary story's encoding: whole years of age from 18 to 100, scales from 0 to 10 and gender
+/// 0 or 1, in sixteenths.
+fn specs() -> [FeatureSpec; 4] {
+    let spec = |low, high| FeatureSpec::from_range(-1, low, high).expect("a spec");
+    [
+        spec(18.0, 100.0),
+        spec(0.0, 10.0),
+        spec(0.0, 10.0),
+        spec(0.0, 1.0),
+    ]
+}
+
 fn model() -> Model {
     let (model, _) = Model::from_f64(
         "salary",
         &FEATURES,
+        &specs(),
         &[812.5, 1530.25, -960.0, 2400.0],
         21_000.75,
         &mut rng(10),
@@ -73,18 +86,25 @@ fn sized<S: KeySize>(corpus: &Corpus, key: &PrivateKey<S>, model: &Model, answer
         &format!("public-{bits}.hpk"),
         &encode(|o| public.to_bytes(o)),
     );
+    let proof = key.prove_key().expect("a proof");
+    corpus.message(
+        "public_key",
+        &format!("public-{bits}-proven.hpk"),
+        &encode(|o| public.to_bytes_with_proof(&proof, o)),
+    );
     corpus.message(
         "private_key",
         &format!("private-{bits}.hsk"),
         &encode(|o| key.to_bytes(o)),
     );
     let values = [36.0, 5.0, 5.0, 1.0];
-    let features = public
-        .encrypt_features(&values, None, &mut rng(11))
-        .expect("encrypts");
     let card = model.card(&[1024, 2048, 3072, 4096]).expect("card");
+    let features = public
+        .encrypt_for_card(&card, &values, &mut rng(11))
+        .expect("encrypts");
     let full = Query {
         key: public.clone(),
+        proof: Some(proof),
         model: Some(card.id()),
         names: card.features().iter().cloned().collect(),
         features: features.clone(),
@@ -94,13 +114,23 @@ fn sized<S: KeySize>(corpus: &Corpus, key: &PrivateKey<S>, model: &Model, answer
         &format!("query-{bits}-named.hq"),
         &encode(|o| full.to_bytes(o)),
     );
+    // All at the default exponent, as without a card (and python-paillier's files).
+    let fixed = public
+        .encrypt_features(&values, DEFAULT_FEATURE_EXPONENT, &mut rng(15))
+        .expect("encrypts");
     if bits <= 2048 {
+        // No proof, no model, no names: what a company answers only unprotected.
         let bare = Query {
             key: public.clone(),
+            proof: None,
             model: None,
             names: hecate::Names::new(),
             features: public
-                .encrypt_features(&[-2.5, 1e-3, 123_456.0, 0.0], Some(-8), &mut rng(12))
+                .encrypt_features(
+                    &[-2.5, 1e-3, 123_456.0, 0.0],
+                    DEFAULT_FEATURE_EXPONENT,
+                    &mut rng(12),
+                )
                 .expect("encrypts"),
         };
         corpus.message(
@@ -109,14 +139,9 @@ fn sized<S: KeySize>(corpus: &Corpus, key: &PrivateKey<S>, model: &Model, answer
             &encode(|o| bare.to_bytes(o)),
         );
     }
-    let value = model
-        .predict(public, &features, &mut rng(13))
-        .expect("predicts");
-    let answer = Answer {
-        fingerprint: public.fingerprint(),
-        model: model.id(),
-        value,
-    };
+    let answer = model
+        .answer_with_verified_key(&full, &mut rng(13))
+        .expect("answers");
     if answers {
         corpus.message(
             "answer",
@@ -137,7 +162,7 @@ fn sized<S: KeySize>(corpus: &Corpus, key: &PrivateKey<S>, model: &Model, answer
             &format!("custkeys-{bits}.json"),
             keys.as_bytes(),
         );
-        let data = phe::write_query(public, &features).expect("data.json");
+        let data = phe::write_query(public, &fixed).expect("data.json");
         corpus.write("phe_query", &format!("data-{bits}.json"), data.as_bytes());
         // The demo double-encoded data.json: a JSON string holding the object.
         let quoted = serde_json::to_string(&data).expect("a string");
@@ -146,6 +171,9 @@ fn sized<S: KeySize>(corpus: &Corpus, key: &PrivateKey<S>, model: &Model, answer
             &format!("data-{bits}-quoted.json"),
             quoted.as_bytes(),
         );
+        let value = model
+            .predict_unprotected(public, &fixed, &mut rng(16))
+            .expect("predicts");
         let answer = phe::write_answer(public, &value).expect("answer.json");
         corpus.write(
             "phe_answer",
@@ -161,7 +189,9 @@ fn main() {
     let vectors: serde_json::Value = serde_json::from_str(VECTORS).expect("vectors");
     let model = model();
     corpus.message("model", "model-4.hm", &encode(|o| model.to_bytes(o)));
-    let (small, _) = Model::from_f64("y", &["x"], &[-0.125], 3.0, &mut rng(14)).expect("a model");
+    let spec = FeatureSpec::from_range(-1, -4.0, 4.0).expect("a spec");
+    let (small, _) =
+        Model::from_f64("y", &["x"], &[spec], &[-0.125], 3.0, &mut rng(14)).expect("a model");
     corpus.message("model", "model-1.hm", &encode(|o| small.to_bytes(o)));
     let card: ModelCard = model.card(&[2048, 3072]).expect("card");
     corpus.message("model_card", "card.hc", &encode(|o| card.to_bytes(o)));

@@ -1,6 +1,7 @@
 //! Answer messages, the customer's trust boundary, for the fixed 1024- and 2048-bit keys: whatever
 //! is accepted names the key, has its ciphertext in Z*_{n²} and its exponent in range, re-encodes
-//! to the same answer, and decrypts without a panic (to a number or a typed error).
+//! to the same answer, has a mask of 1 to bits − 2 bits, and decrypts without a panic (to a number or
+//! a typed error), and unmasks to a number within ±2^(μ−1).
 //!
 //! Each input is checked as given and again with its CRC made right, so that blind mutations
 //! reach the rules behind the checksum.
@@ -30,10 +31,31 @@ fn one<S: KeySize>(data: &[u8], key: &PrivateKey<S>) {
     );
     let again = hecate_fuzz::encode(|out| answer.to_bytes(out));
     assert_eq!(again, data, "an answer has a second encoding");
+    assert!(
+        (1..=S::BITS - 2).contains(&answer.mask_bits),
+        "accepted a mask of {} bits",
+        answer.mask_bits
+    );
     match hecate_fuzz::decrypt_decode(key, &answer.value) {
         Ok(value) => assert!(value.is_finite(), "decoded {value}"),
         Err(hecate::Error::Overflow | hecate::Error::OutOfF64Range) => {}
         Err(error) => panic!("unexpected decryption error: {error}"),
+    }
+    // Unmasking gives some number for any plaintext: (t mod M) − M/2, within ±2^(μ−1).
+    let number = key.decrypt_answer(&answer).expect("any answer unmasks");
+    let exact = number
+        .decode_exact(public)
+        .expect("an unmasked value is in range");
+    let bound = hecate_fuzz::one() << (answer.mask_bits - 1);
+    let magnitude = big(&exact.magnitude);
+    assert!(
+        magnitude < bound || (magnitude == bound && exact.negative),
+        "unmasked beyond the mask"
+    );
+    match number.decode(public) {
+        Ok(value) => assert!(value.is_finite(), "decoded {value}"),
+        Err(hecate::Error::OutOfF64Range) => {}
+        Err(error) => panic!("unexpected error decoding an unmasked answer: {error}"),
     }
 }
 

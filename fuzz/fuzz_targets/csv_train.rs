@@ -41,6 +41,8 @@ fuzz_target!(|data: &[u8]| {
         features: features.clone(),
         holdout,
         seed: 7,
+        // Every range from the data (widened by a margin).
+        ranges: Vec::new(),
     };
     let Ok(trained) = train(csv, &options) else {
         return;
@@ -60,6 +62,13 @@ fuzz_target!(|data: &[u8]| {
         "coefficients and features disagree"
     );
     assert_eq!(trained.model.features().len(), d);
+    assert_eq!(
+        trained.model.specs().len(),
+        d,
+        "specs and features disagree"
+    );
+    // A trained model always has a card (any valid encoding fits a 4096-bit key).
+    assert!(trained.model.card(&[4096]).is_ok());
     assert_eq!(trained.model.target(), target);
     assert!(
         trained.weights.iter().all(|w| w.is_finite()),

@@ -13,10 +13,16 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut message = data.to_vec();
     hecate::fuzzing::fix_checksum(&mut message);
+    // Versions per kind: private keys 1, public keys 1 (bare) or 2 (with a proof), the rest 2.
+    let version_ok = |tag: u8, version: u8| match tag {
+        b'S' => version == 1,
+        b'P' => version == 1 || version == 2,
+        _ => version == 2,
+    };
     let envelope_ok = message.len() >= 9
         && message.starts_with(b"HCT")
         && b"PSCQAM".contains(&message[3])
-        && message[4] == hecate::VERSION;
+        && version_ok(message[3], message[4]);
     let Some(kind) = hecate::fuzzing::kind(&message) else {
         assert!(
             !envelope_ok,
@@ -25,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     assert!(envelope_ok, "accepted a bad envelope");
+    assert!(kind.version() == message[4] || (kind == Kind::PublicKey && message[4] == 1));
     let _ = hecate::key_bits(&message);
     match kind {
         Kind::PublicKey => hecate::fuzzing::public_key(&message),

@@ -1,5 +1,6 @@
-//! Model card messages: whatever decodes has valid, distinct names, an exponent in range, and
-//! re-encodes to exactly its bytes.
+//! Model card messages: whatever decodes has valid, distinct names, one spec per name, exponents in
+//! range, a mask equal to the oracle's recomputation from its published encoding and fitting every
+//! key size it accepts, and re-encodes to exactly its bytes.
 //!
 //! Each input is checked as given and again with its CRC made right, so that blind mutations
 //! reach the rules behind the checksum.
@@ -23,6 +24,22 @@ fn check(data: &[u8]) {
         );
         assert!(hecate_fuzz::valid_exponent(card.weight_exponent()));
         assert!(card.key_sizes().len() <= 4);
+        assert_eq!(card.specs().len(), names.len(), "specs and names disagree");
+        // The mask, recomputed from the published encoding by the num-bigint oracle, fits every
+        // key size the card accepts.
+        let mask_bits = hecate_fuzz::mask_bits_oracle(
+            card.specs(),
+            card.weight_exponent(),
+            card.weight_bits(),
+            card.intercept_bits(),
+        );
+        assert_eq!(mask_bits, Some(card.mask_bits()), "the mask disagrees");
+        assert!(
+            card.key_sizes()
+                .iter()
+                .all(|bits| card.mask_bits() <= bits - 2)
+        );
+        assert!(hecate_fuzz::valid_exponent(card.answer_exponent()));
         let again = hecate_fuzz::encode(|out| card.to_bytes(out));
         // Only the canonical encoding is accepted (postcard alone reads overlong varints).
         assert_eq!(again, data, "a card has a second encoding");

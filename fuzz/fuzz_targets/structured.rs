@@ -1,7 +1,8 @@
 //! Structure-aware: public keys, queries, answers and model cards built field by field from
-//! `arbitrary` choices (the fixed keys or hostile moduli; valid encryptions or 0, 1, n, n², multiples
-//! of a prime factor, n² − 1, raw bytes; right or wrong lengths, fingerprints, names, exponents,
-//! versions), sealed with a correct CRC, so that every input reaches the semantic checks. An
+//! `arbitrary` choices (the fixed keys or hostile moduli; key proofs that are a fixed key's own,
+//! changed, short, long or raw; valid encryptions or 0, 1, n, n², multiples of a prime factor,
+//! n² − 1, raw bytes; right or wrong lengths, fingerprints, names, exponents, masks, feature specs,
+//! weight and intercept lengths, versions), sealed with a correct CRC, so that every input reaches the semantic checks. An
 //! independent num-bigint oracle says whether each message must be accepted, and the decoder must
 //! agree exactly; what it accepts must be what was built.
 #![no_main]
@@ -10,13 +11,15 @@ use std::sync::LazyLock;
 
 use arbitrary::Arbitrary;
 use hecate::{
-    Answer, Ciphertext, InsecureTest1024, KeySize, ModelCard, Paillier2048, Paillier3072,
-    Paillier4096, PublicKey, Query,
+    Answer, Ciphertext, FeatureSpec, InsecureTest1024, Integer as _, KEY_PROOF_ROUNDS, KeySize,
+    ModelCard, Paillier2048, Paillier3072, Paillier4096, PublicKey, Query,
 };
-use hecate_fuzz::mirror::{AnswerBody, CardBody, FeatureBody, KeyBody, QueryBody};
+use hecate_fuzz::mirror::{
+    AnswerBody, CardBody, FeatureBody, KeyBody, ProvenKeyBody, QueryBody, SpecBody,
+};
 use hecate_fuzz::{
-    KEY_1024, KEY_2048, be_bytes, big, in_z_star_n2, rng, seal, valid_exponent, valid_name,
-    valid_names,
+    KEY_1024, KEY_2048, PROOF_1024, PROOF_2048, be_bytes, big, in_z_star_n2, mask_bits_oracle, rng,
+    seal, valid_exponent, valid_name, valid_names,
 };
 use libfuzzer_sys::fuzz_target;
 use num_bigint::BigUint;
@@ -113,6 +116,109 @@ enum Print {
     Flipped(u8, u8),
 }
 
+/// A key proof's roots.
+#[derive(Arbitrary, Debug)]
+enum Proof {
+    /// A fixed key's own proof (whatever n the message carries).
+    Own(Fixed),
+    /// A fixed key's proof with one root replaced by a small number.
+    Changed(Fixed, u8, u16),
+    /// A fixed key's proof with its last root dropped, or one root too many.
+    Count(Fixed, bool),
+    /// A fixed key's proof with one root written at a wrong length.
+    Length(Fixed, u8, Length),
+    Raw(Vec<Vec<u8>>),
+}
+
+/// Built roots: their bytes, whether they are a fixed key's own proof untouched (and whose).
+struct BuiltProof {
+    roots: Vec<Vec<u8>>,
+    own: Option<Fixed>,
+}
+
+impl BuiltProof {
+    /// The oracle for decoding at `bits`: exactly KEY_PROOF_ROUNDS roots of n's width.
+    fn decodes_at(&self, bits: u32) -> bool {
+        self.roots.len() == KEY_PROOF_ROUNDS
+            && self
+                .roots
+                .iter()
+                .all(|root| u32::try_from(root.len()).ok() == Some(bits / 8))
+    }
+
+    /// The oracle for verifying under n: only a fixed key's own proof, for that key's n.
+    fn verifies_for(&self, n: &BigUint) -> bool {
+        self.own.is_some_and(|fixed| fixed_n(fixed) == *n)
+    }
+}
+
+fn fixed_roots(fixed: Fixed) -> Vec<Vec<u8>> {
+    fn bytes<S: KeySize>(roots: &[S::N]) -> Vec<Vec<u8>> {
+        roots
+            .iter()
+            .map(|root| be_bytes(&big(root), S::N::BYTES).expect("a root fits n's width"))
+            .collect()
+    }
+    match fixed {
+        Fixed::K1024 => bytes::<InsecureTest1024>(PROOF_1024.roots()),
+        Fixed::K2048 => bytes::<Paillier2048>(PROOF_2048.roots()),
+    }
+}
+
+fn proof_roots(proof: &Proof) -> BuiltProof {
+    match proof {
+        Proof::Own(fixed) => BuiltProof {
+            roots: fixed_roots(*fixed),
+            own: Some(*fixed),
+        },
+        Proof::Changed(fixed, i, value) => {
+            let mut roots = fixed_roots(*fixed);
+            let i = usize::from(*i) % roots.len();
+            let width = roots[i].len();
+            roots[i] = be_bytes(&BigUint::from(*value), width).expect("small");
+            BuiltProof { roots, own: None }
+        }
+        Proof::Count(fixed, more) => {
+            let mut roots = fixed_roots(*fixed);
+            if *more {
+                roots.push(roots[0].clone());
+            } else {
+                roots.pop();
+            }
+            BuiltProof { roots, own: None }
+        }
+        Proof::Length(fixed, i, length) => {
+            let mut roots = fixed_roots(*fixed);
+            let i = usize::from(*i) % roots.len();
+            let width = roots[i].len();
+            let (bytes, length_ok) = bytes_at(&BigUint::from_bytes_be(&roots[i]), width, length);
+            roots[i] = bytes;
+            BuiltProof {
+                roots,
+                own: length_ok.then_some(*fixed),
+            }
+        }
+        Proof::Raw(roots) => BuiltProof {
+            roots: roots.iter().take(KEY_PROOF_ROUNDS + 2).cloned().collect(),
+            own: None,
+        },
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum MaskBits {
+    Small(u8),
+    Edge(bool, bool),
+    Any(u32),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Specs {
+    /// The same spec for every feature.
+    Same(Exponent, i64, i64),
+    Each(Vec<(Exponent, i64, i64)>),
+}
+
 #[derive(Arbitrary, Debug)]
 enum Names {
     None,
@@ -124,11 +230,14 @@ enum Names {
 enum Input {
     PublicKey {
         key: Key,
+        /// The version written: by default 1 without a proof, 2 with one.
         version: Option<u8>,
+        proof: Option<Proof>,
     },
     Query {
         key: Key,
         fingerprint: Print,
+        proof: Option<Proof>,
         model: Option<[u8; 16]>,
         names: Names,
         features: Vec<(Cipher, Exponent, Length)>,
@@ -138,6 +247,7 @@ enum Input {
         key: Fixed,
         fingerprint: Print,
         model: [u8; 16],
+        mask_bits: MaskBits,
         ciphertext: Cipher,
         exponent: Exponent,
         length: Length,
@@ -145,7 +255,10 @@ enum Input {
     Card {
         target: String,
         names: Names,
+        specs: Specs,
         weight_exponent: Exponent,
+        weight_bits: u8,
+        intercept_bits: u16,
         key_sizes: Vec<u32>,
     },
 }
@@ -282,16 +395,56 @@ fn key_for<S: KeySize>(n: &BigUint) -> Option<PublicKey<S>> {
     key
 }
 
-fn check_public_key<S: KeySize>(message: &[u8], n: &BigUint, bits: u32, right: bool) {
-    let expected = right && bits == S::BITS && key_for::<S>(n).is_some();
-    let decoded = PublicKey::<S>::from_bytes(message);
+fn check_public_key<S: KeySize>(
+    message: &[u8],
+    n: &BigUint,
+    bits: u32,
+    right: bool,
+    proof: Option<&BuiltProof>,
+) {
+    let expected = right
+        && bits == S::BITS
+        && key_for::<S>(n).is_some()
+        && proof.is_none_or(|proof| proof.decodes_at(bits));
+    let decoded = hecate::public_key_with_proof::<S>(message);
     assert_eq!(
         decoded.is_ok(),
         expected,
         "public key {n:x} at {bits} bits: {decoded:?}"
     );
-    if let Ok(key) = decoded {
+    assert_eq!(
+        PublicKey::<S>::from_bytes(message).ok(),
+        decoded.as_ref().ok().map(|(key, _)| key.clone())
+    );
+    if let Ok((key, decoded_proof)) = decoded {
         assert_eq!(&big(key.n()), n);
+        assert_eq!(decoded_proof.is_some(), proof.is_some());
+        if let (Some(decoded_proof), Some(proof)) = (decoded_proof, proof) {
+            let roots: Vec<Vec<u8>> = decoded_proof
+                .roots()
+                .iter()
+                .map(|root| be_bytes(&big(root), S::N::BYTES).expect("fits"))
+                .collect();
+            assert_eq!(roots, proof.roots);
+            check_verify(&decoded_proof, &key, proof, n);
+        }
+    }
+}
+
+/// Verifying a decoded proof (at the small sizes: public but not free) agrees with the oracle.
+fn check_verify<S: KeySize>(
+    proof: &hecate::KeyProof<S>,
+    key: &PublicKey<S>,
+    built: &BuiltProof,
+    n: &BigUint,
+) {
+    if S::BITS <= 2048 {
+        let verified = proof.verify(key);
+        assert_eq!(
+            verified.is_ok(),
+            built.verifies_for(n),
+            "a proof verifies against the oracle: {verified:?}"
+        );
     }
 }
 
@@ -300,6 +453,7 @@ struct BuiltQuery {
     bits: u32,
     key_length_ok: bool,
     fingerprint: [u8; 32],
+    proof: Option<BuiltProof>,
     model: Option<[u8; 16]>,
     names: Vec<String>,
     features: Vec<(BigUint, i32, bool)>,
@@ -311,6 +465,9 @@ fn check_query<S: KeySize>(message: &[u8], q: &BuiltQuery) {
         .flatten();
     let expected = key.as_ref().is_some_and(|key| {
         key.fingerprint().0 == q.fingerprint
+            && q.proof
+                .as_ref()
+                .is_none_or(|proof| proof.decodes_at(q.bits))
             && (q.names.is_empty() || (valid_names(&q.names) && q.names.len() == q.features.len()))
             && (1..=hecate::MAX_FEATURES).contains(&q.features.len())
             && q.features
@@ -328,6 +485,16 @@ fn check_query<S: KeySize>(message: &[u8], q: &BuiltQuery) {
     if let Ok(query) = decoded {
         assert_eq!(big(query.key.n()), q.n);
         assert_eq!(query.model.map(|id| id.0), q.model);
+        assert_eq!(query.proof.is_some(), q.proof.is_some());
+        match (&query.proof, &q.proof) {
+            (Some(proof), Some(built)) => {
+                check_verify(proof, &query.key, built, &q.n);
+                if S::BITS <= 2048 {
+                    assert_eq!(query.verify_key().is_ok(), built.verifies_for(&q.n));
+                }
+            }
+            _ => assert_eq!(query.verify_key(), Err(hecate::Error::MissingKeyProof)),
+        }
         let names: Vec<String> = query.names.iter().map(|n| n.to_string()).collect();
         assert_eq!(names, q.names);
         for (feature, (c, e, _)) in query.features.iter().zip(&q.features) {
@@ -341,17 +508,20 @@ fn check_answer<S: KeySize>(
     message: &[u8],
     key: &PublicKey<S>,
     print_right: bool,
-    c: &BigUint,
-    exponent: i32,
+    (c, exponent, mask_bits): (&BigUint, i32, u32),
     length_ok: bool,
 ) {
-    let expected =
-        print_right && length_ok && valid_exponent(exponent) && in_z_star_n2(c, &big(key.n()));
+    let expected = print_right
+        && length_ok
+        && valid_exponent(exponent)
+        && (1..=S::BITS - 2).contains(&mask_bits)
+        && in_z_star_n2(c, &big(key.n()));
     let decoded = Answer::from_bytes(message, key);
     assert_eq!(decoded.is_ok(), expected, "answer: {:?}", decoded.err());
     if let Ok(answer) = decoded {
         assert_eq!(&big(answer.value.ciphertext.value()), c);
         assert_eq!(answer.value.exponent, exponent);
+        assert_eq!(answer.mask_bits, mask_bits);
     }
     hecate::fuzzing::answer(message, key);
 }
@@ -391,20 +561,41 @@ fn key_body(key: &Key) -> (KeyBody, BigUint, u32, bool) {
 
 fuzz_target!(|input: Input| {
     match input {
-        Input::PublicKey { key, version } => {
+        Input::PublicKey {
+            key,
+            version,
+            proof,
+        } => {
             let (body, n, bits, length_ok) = key_body(&key);
-            let version_ok = version.is_none_or(|v| v == hecate::VERSION);
-            let message = seal(b'P', version.unwrap_or(hecate::VERSION), &body);
+            let proof = proof.as_ref().map(proof_roots);
+            // Version 1 is the bare key, version 2 the key with its proof.
+            let natural = if proof.is_some() { 2 } else { 1 };
+            let version_ok = version.is_none_or(|v| v == natural);
+            let version = version.unwrap_or(natural);
+            let message = match &proof {
+                None => seal(b'P', version, &body),
+                Some(proof) => seal(
+                    b'P',
+                    version,
+                    &ProvenKeyBody {
+                        bits: body.bits,
+                        n: body.n.clone(),
+                        proof: proof.roots.clone(),
+                    },
+                ),
+            };
             let right = length_ok && version_ok;
-            check_public_key::<InsecureTest1024>(&message, &n, bits, right);
-            check_public_key::<Paillier2048>(&message, &n, bits, right);
-            check_public_key::<Paillier3072>(&message, &n, bits, right);
-            check_public_key::<Paillier4096>(&message, &n, bits, right);
+            let proof = proof.as_ref();
+            check_public_key::<InsecureTest1024>(&message, &n, bits, right, proof);
+            check_public_key::<Paillier2048>(&message, &n, bits, right, proof);
+            check_public_key::<Paillier3072>(&message, &n, bits, right, proof);
+            check_public_key::<Paillier4096>(&message, &n, bits, right, proof);
             hecate::fuzzing::public_key(&message);
         }
         Input::Query {
             key,
             fingerprint: print,
+            proof,
             model,
             names,
             features,
@@ -437,12 +628,14 @@ fuzz_target!(|input: Input| {
             if names.len() > hecate::MAX_FEATURES {
                 return;
             }
+            let proof = proof.as_ref().map(proof_roots);
             let message = seal(
                 b'Q',
-                hecate::VERSION,
+                hecate::Kind::Query.version(),
                 &QueryBody {
                     key: body,
                     fingerprint,
+                    proof: proof.as_ref().map(|proof| proof.roots.clone()),
                     model,
                     names: names.clone(),
                     features: bodies,
@@ -453,6 +646,7 @@ fuzz_target!(|input: Input| {
                 bits,
                 key_length_ok,
                 fingerprint,
+                proof,
                 model,
                 names,
                 features: built,
@@ -467,10 +661,19 @@ fuzz_target!(|input: Input| {
             key,
             fingerprint: print,
             model,
+            mask_bits,
             ciphertext,
             exponent,
             length,
         } => {
+            let mask_bits = match mask_bits {
+                MaskBits::Small(bits) => u32::from(bits),
+                // Around the largest mask the key leaves room for: bits − 2.
+                MaskBits::Edge(over, far) => {
+                    fixed_bits(key) - 2 + u32::from(over) + u32::from(far) * 2
+                }
+                MaskBits::Any(bits) => bits,
+            };
             let n = fixed_n(key);
             let width = usize::try_from(fixed_bits(key) / 4).unwrap_or(0);
             let right = right_fingerprint(&n, fixed_bits(key));
@@ -481,10 +684,11 @@ fuzz_target!(|input: Input| {
             let exponent = exponent.value();
             let message = seal(
                 b'A',
-                hecate::VERSION,
+                hecate::Kind::Answer.version(),
                 &AnswerBody {
                     fingerprint,
                     model,
+                    mask_bits,
                     ciphertext: bytes,
                     exponent,
                 },
@@ -495,8 +699,7 @@ fuzz_target!(|input: Input| {
                         &message,
                         KEY_1024.public_key(),
                         print_right,
-                        &c,
-                        exponent,
+                        (&c, exponent, mask_bits),
                         length_ok,
                     );
                     // Never for the other key.
@@ -507,8 +710,7 @@ fuzz_target!(|input: Input| {
                         &message,
                         KEY_2048.public_key(),
                         print_right,
-                        &c,
-                        exponent,
+                        (&c, exponent, mask_bits),
                         length_ok,
                     );
                     assert!(Answer::from_bytes(&message, KEY_1024.public_key()).is_err());
@@ -518,39 +720,88 @@ fuzz_target!(|input: Input| {
         Input::Card {
             target,
             names,
+            specs,
             weight_exponent,
+            weight_bits,
+            intercept_bits,
             key_sizes,
         } => {
             let features = names_of(&names);
             if features.len() > hecate::MAX_FEATURES || key_sizes.len() > 4 {
                 return;
             }
+            let specs: Vec<(i32, i64, i64)> = match specs {
+                Specs::Same(exponent, low, high) => {
+                    vec![(exponent.value(), low, high); features.len()]
+                }
+                Specs::Each(list) => list
+                    .iter()
+                    .map(|(exponent, low, high)| (exponent.value(), *low, *high))
+                    .collect(),
+            };
+            if specs.len() > hecate::MAX_FEATURES {
+                return;
+            }
             let weight_exponent = weight_exponent.value();
+            let (weight_bits, intercept_bits) = (u32::from(weight_bits), u32::from(intercept_bits));
             let message = seal(
                 b'C',
-                hecate::VERSION,
+                hecate::Kind::ModelCard.version(),
                 &CardBody {
                     id: [7; 16],
                     target: target.clone(),
                     features: features.clone(),
+                    specs: specs
+                        .iter()
+                        .map(|&(exponent, low, high)| SpecBody {
+                            exponent,
+                            low,
+                            high,
+                        })
+                        .collect(),
                     weight_exponent,
+                    weight_bits,
+                    intercept_bits,
                     key_sizes: key_sizes.clone(),
                 },
             );
             let decoded = ModelCard::from_bytes(&message);
+            // The oracle: each spec an exponent in range and low ≤ high, both above −2^63.
+            let specs_ok = specs.iter().all(|&(exponent, low, high)| {
+                valid_exponent(exponent) && low <= high && low != i64::MIN
+            });
+            let built: Vec<FeatureSpec> = specs
+                .iter()
+                .filter_map(|&(exponent, low, high)| FeatureSpec::new(exponent, low, high).ok())
+                .collect();
+            assert_eq!(
+                built.len() == specs.len(),
+                specs_ok,
+                "FeatureSpec::new disagrees"
+            );
+            let mask_bits = specs_ok
+                .then(|| mask_bits_oracle(&built, weight_exponent, weight_bits, intercept_bits))
+                .flatten();
             let sizes_ok = !key_sizes.is_empty()
                 && key_sizes.iter().enumerate().all(|(i, bits)| {
-                    [1024, 2048, 3072, 4096].contains(bits) && !key_sizes[..i].contains(bits)
+                    [1024, 2048, 3072, 4096].contains(bits)
+                        && !key_sizes[..i].contains(bits)
+                        && mask_bits.is_some_and(|mask| mask <= bits - 2)
                 });
             let expected = valid_names(&features)
                 && valid_name(&target)
-                && valid_exponent(weight_exponent)
+                && specs.len() == features.len()
+                && mask_bits.is_some()
                 && sizes_ok;
             assert_eq!(decoded.is_ok(), expected, "card: {:?}", decoded.err());
             if let Ok(card) = decoded {
                 assert_eq!(card.target(), target);
                 assert_eq!(card.key_sizes(), key_sizes.as_slice());
                 assert_eq!(card.weight_exponent(), weight_exponent);
+                assert_eq!(card.weight_bits(), weight_bits);
+                assert_eq!(card.intercept_bits(), intercept_bits);
+                assert_eq!(card.specs(), built.as_slice());
+                assert_eq!(Some(card.mask_bits()), mask_bits);
             }
             hecate::fuzzing::model_card(&message);
         }

@@ -9,7 +9,9 @@
 
 use std::sync::LazyLock;
 
-use hecate::{InsecureTest1024, Integer, KeySize, Paillier2048, PrivateKey, PublicKey};
+use hecate::{
+    FeatureSpec, InsecureTest1024, Integer, KeyProof, KeySize, Paillier2048, PrivateKey, PublicKey,
+};
 use num_bigint::BigUint;
 use num_integer::Integer as _;
 use num_traits::{One, Zero};
@@ -35,6 +37,14 @@ pub static KEY_1024: LazyLock<PrivateKey<InsecureTest1024>> =
     LazyLock::new(|| fixed_key(P1024, Q1024));
 /// The fixed 2048-bit key.
 pub static KEY_2048: LazyLock<PrivateKey<Paillier2048>> = LazyLock::new(|| fixed_key(P2048, Q2048));
+
+/// The fixed 1024-bit key's proof of being well formed (made once: it costs a few
+/// exponentiations).
+pub static PROOF_1024: LazyLock<KeyProof<InsecureTest1024>> =
+    LazyLock::new(|| KEY_1024.prove_key().expect("the fixed key proves"));
+/// The fixed 2048-bit key's proof.
+pub static PROOF_2048: LazyLock<KeyProof<Paillier2048>> =
+    LazyLock::new(|| KEY_2048.prove_key().expect("the fixed key proves"));
 
 /// A deterministic cryptographic RNG, so that a crash reproduces from its input.
 pub fn rng(seed: u64) -> StdRng {
@@ -94,6 +104,80 @@ pub fn valid_exponent(exponent: i32) -> bool {
     exponent.unsigned_abs() <= hecate::EXPONENT_LIMIT.unsigned_abs()
 }
 
+/// The oracle for "`value` is in `spec`'s declared range": its mantissa at the spec's exponent,
+/// round(value / 16^e) half to even, is within the declared mantissas. Plain f64: scaling by a power
+/// of two is exact (a result below the normal range rounds to 0 either way), and so is rounding an
+/// f64 to a whole number.
+pub fn in_declared_range(value: f64, spec: &FeatureSpec) -> bool {
+    let Some(mantissa) = mantissa_at(value, spec.exponent()) else {
+        return false;
+    };
+    let (low, high) = spec.mantissas();
+    low <= mantissa && mantissa <= high
+}
+
+/// round(value / 16^exponent), half to even, if finite and within ±2^63.
+pub fn mantissa_at(value: f64, exponent: i32) -> Option<i64> {
+    let scaled = scale_by_power_of_two(value, -4 * i64::from(exponent)).round_ties_even();
+    // 2^63 exactly; every f64 strictly inside ±2^63 converts exactly.
+    let limit = 9_223_372_036_854_775_808.0;
+    (scaled.is_finite() && scaled > -limit && scaled < limit).then(|| {
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "a whole number within ±2^63"
+        )]
+        let whole = scaled as i64;
+        whole
+    })
+}
+
+/// value · 2^k in f64, by steps that stay exact until the result over- or underflows.
+pub fn scale_by_power_of_two(value: f64, k: i64) -> f64 {
+    let mut out = value;
+    let mut k = k;
+    while k != 0 && out != 0.0 && out.is_finite() {
+        let step = k.clamp(-512, 512);
+        #[allow(clippy::cast_possible_truncation, reason = "within ±512")]
+        let factor = 2f64.powi(step as i32);
+        out *= factor;
+        k -= step;
+    }
+    out
+}
+
+/// The oracle for a card's mask length μ (`core/src/model.rs`, `Encoding::check`), computed with
+/// num-bigint from the published encoding: the bit length of
+/// Σ_i max(|low_i|, |high_i|) · 2^(weight_bits + 4(e_i − min e)) + 2^intercept_bits, plus one; none
+/// when the encoding is refused (no specs, weights over 192 bits, an exponent out of range, an
+/// aligned weight over 256 bits, or a mask over 4094 bits).
+pub fn mask_bits_oracle(
+    specs: &[FeatureSpec],
+    weight_exponent: i32,
+    weight_bits: u32,
+    intercept_bits: u32,
+) -> Option<u32> {
+    let lowest = specs.iter().map(FeatureSpec::exponent).min()?;
+    if weight_bits > hecate::WEIGHT_PRECISION_BITS
+        || !valid_exponent(weight_exponent)
+        || !valid_exponent(weight_exponent.checked_add(lowest)?)
+        || intercept_bits > 8000
+    {
+        return None;
+    }
+    let mut bound = BigUint::one() << intercept_bits;
+    for spec in specs {
+        let shift = weight_bits + 4 * spec.exponent().abs_diff(lowest);
+        if shift > 256 {
+            return None;
+        }
+        let (low, high) = spec.mantissas();
+        let magnitude = low.unsigned_abs().max(high.unsigned_abs());
+        bound += BigUint::from(magnitude) << shift;
+    }
+    let mask_bits = u32::try_from(bound.bits()).ok()? + 1;
+    (mask_bits <= 4094).then_some(mask_bits)
+}
+
 /// Bytes of a message written with `to_bytes`.
 pub fn encode(write: impl FnOnce(&mut [u8]) -> hecate::Result<usize>) -> Vec<u8> {
     let mut buffer = vec![0u8; hecate::MAX_MESSAGE_LEN];
@@ -115,6 +199,17 @@ pub mod mirror {
         pub bits: u32,
         /// n, big-endian.
         pub n: Vec<u8>,
+    }
+
+    /// A public key body with its proof (version 2).
+    #[derive(Serialize, Clone, Debug)]
+    pub struct ProvenKeyBody {
+        /// Bits of n.
+        pub bits: u32,
+        /// n, big-endian.
+        pub n: Vec<u8>,
+        /// The proof's roots, big-endian.
+        pub proof: Vec<Vec<u8>>,
     }
 
     /// A private key body.
@@ -144,6 +239,8 @@ pub mod mirror {
         pub key: KeyBody,
         /// Its fingerprint.
         pub fingerprint: [u8; 32],
+        /// The key's proof: its roots, big-endian.
+        pub proof: Option<Vec<Vec<u8>>>,
         /// The model id.
         pub model: Option<[u8; 16]>,
         /// Feature names.
@@ -159,10 +256,23 @@ pub mod mirror {
         pub fingerprint: [u8; 32],
         /// The model id.
         pub model: [u8; 16],
+        /// μ: the mask's length.
+        pub mask_bits: u32,
         /// The ciphertext, big-endian.
         pub ciphertext: Vec<u8>,
         /// Its exponent.
         pub exponent: i32,
+    }
+
+    /// A feature's encoding.
+    #[derive(Serialize, Clone, Debug)]
+    pub struct SpecBody {
+        /// Its exponent.
+        pub exponent: i32,
+        /// The smallest mantissa in range.
+        pub low: i64,
+        /// The largest.
+        pub high: i64,
     }
 
     /// A model card body.
@@ -174,8 +284,14 @@ pub mod mirror {
         pub target: String,
         /// Feature names.
         pub features: Vec<String>,
+        /// Each feature's exponent and declared mantissas.
+        pub specs: Vec<SpecBody>,
         /// The weights' exponent.
         pub weight_exponent: i32,
+        /// The weights' bit length bound.
+        pub weight_bits: u32,
+        /// The intercept's bit length bound at the answer exponent.
+        pub intercept_bits: u32,
         /// Accepted key sizes.
         pub key_sizes: Vec<u32>,
     }

@@ -103,6 +103,11 @@ pub enum Command {
         /// Key sizes the card accepts, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "2048,3072,4096", value_parser = key_size_parser)]
         key_sizes: Vec<u32>,
+        /// A feature's declared range, NAME=LOW..HIGH (e.g. age=18..100); repeat for more. The
+        /// card publishes it, customers refuse values outside it, and the answer mask is sized on
+        /// it. Default: the training data's range widened by 10% on each side.
+        #[arg(long = "range", value_parser = range_parser)]
+        ranges: Vec<(String, f64, f64)>,
         /// The model file to write (mode 0600); the card is written beside it (.card).
         #[arg(long)]
         out: PathBuf,
@@ -122,6 +127,11 @@ pub enum Command {
         /// File format: hecate, or python-paillier's JSON (custkeys.json, data.json, answer.json).
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+        /// Answer python-paillier queries (--format phe-json), which come without a proof of a
+        /// well-formed key and get no answer mask: a cheating customer can read the whole model
+        /// from one answer.
+        #[arg(long)]
+        allow_unprotected: bool,
     },
     /// Decrypt an answer with the customer's private key and print the prediction.
     Decrypt {
@@ -216,6 +226,10 @@ fn key_size_parser(text: &str) -> Result<u32, String> {
     }
 }
 
+fn range_parser(text: &str) -> Result<(String, f64, f64), String> {
+    train::parse_range(text).map_err(|error| error.to_string())
+}
+
 fn seconds_parser(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
         Ok(seconds) if (0.0..=3600.0).contains(&seconds) => Ok(Duration::from_secs_f64(seconds)),
@@ -269,6 +283,7 @@ pub fn run(command: Command) -> Result<()> {
             holdout,
             seed,
             key_sizes,
+            ranges,
             out,
         } => {
             let options = train::Options {
@@ -276,6 +291,7 @@ pub fn run(command: Command) -> Result<()> {
                 features,
                 holdout,
                 seed,
+                ranges,
             };
             run_train(&csv, &options, &key_sizes, &out)
         }
@@ -284,7 +300,13 @@ pub fn run(command: Command) -> Result<()> {
             query,
             out,
             format,
-        } => run_predict(&model, &query, &out, format),
+            allow_unprotected,
+        } => {
+            if format == Format::PheJson && !allow_unprotected {
+                bail!("{}", predict::UNPROTECTED_REFUSAL);
+            }
+            run_predict(&model, &query, &out, format)
+        }
         Command::Decrypt {
             key,
             answer,
@@ -346,6 +368,8 @@ pub fn run(command: Command) -> Result<()> {
                     ("decrypt (CRT)", rates.decrypt),
                     ("predict, 4 features", rates.predict4),
                     ("predict, 100 features", rates.predict100),
+                    ("prove key", rates.prove_key),
+                    ("verify key proof", rates.verify_key_proof),
                 ] {
                     println!("  {name:<26} {rate:>10.2} /s {:>10.3} ms", 1e3 / rate);
                 }
@@ -424,7 +448,19 @@ fn run_train(csv: &Path, options: &train::Options, key_sizes: &[u32], out: &Path
             trained.quantization.max_absolute_error
         );
     }
+    for (name, spec) in trained.features.iter().zip(trained.model.specs()) {
+        let (low, high) = spec.range();
+        println!(
+            "    {name}: declared range {low}..{high}, encoded at 16^{}",
+            spec.exponent()
+        );
+    }
     let card = trained.model.card(key_sizes)?;
+    println!(
+        "answers are masked modulo 2^{}: each reveals at most {} bits of the model",
+        card.mask_bits(),
+        card.mask_bits()
+    );
     let card_path = out.with_extension("card");
     let model = hecate_gui::workflows::encode(|buffer| trained.model.to_bytes(buffer))?;
     let card = hecate_gui::workflows::encode(|buffer| card.to_bytes(buffer))?;
@@ -499,14 +535,15 @@ fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path, format: Forma
             );
         }
     }
+    let keys = predict::VerifiedKeys::default();
     let results: Vec<Result<PathBuf>> = paths
         .par_iter()
         .zip(&targets)
         .map(|(query, target)| {
             let query_file = files::read(query)?;
             let answer = match format {
-                Format::Hecate => predict::predict(&model, &query_file),
-                Format::PheJson => predict::predict_phe(&model, text(&query_file, query)?)
+                Format::Hecate => predict::predict(&model, &query_file, &keys),
+                Format::PheJson => predict::predict_phe(&model, text(&query_file, query)?, true)
                     .map(|json| Zeroizing::new(json.into_bytes())),
             }
             .with_context(|| query.display().to_string())?;

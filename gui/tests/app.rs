@@ -111,6 +111,7 @@ fn sample_model() -> Model {
         features: None,
         holdout: Some(0.2),
         seed: 0,
+        ranges: Vec::new(),
     };
     train::train(SAMPLE, &options).expect("trains").model
 }
@@ -297,7 +298,7 @@ fn customer_makes_a_query_and_reads_the_answer_and_refuses_another_keys() {
     assert_eq!(std::fs::read(&query_path).expect("saved"), query.bytes);
 
     // The company answers it.
-    let answer = predict::predict(&model, &query.bytes).expect("an answer");
+    let answer = predict::predict(&model, &query.bytes, &Default::default()).expect("an answer");
     let answer_path = write(&dir.path().join("answer.ha"), &answer);
     script.next(&[&answer_path]);
     click(&mut harness, "Open an answer...");
@@ -315,7 +316,7 @@ fn customer_makes_a_query_and_reads_the_answer_and_refuses_another_keys() {
     let (_, other_query) = query_for(2048, &model, &values);
     let other = write(
         &dir.path().join("other.ha"),
-        &predict::predict(&model, &other_query).expect("an answer"),
+        &predict::predict(&model, &other_query, &Default::default()).expect("an answer"),
     );
     script.next(&[&other]);
     click(&mut harness, "Open an answer...");
@@ -440,7 +441,11 @@ fn company_trains_publishes_and_answers_a_batch_of_queries() {
             .expect("decrypts")
             .value;
         // The key the app keeps decoded reads the same.
-        let kept = pair.key.decrypt_answer(&answer).expect("decrypts").value;
+        let kept = pair
+            .key
+            .decrypt_answer_file(&answer)
+            .expect("decrypts")
+            .value;
         assert_eq!(kept.to_bits(), shown.to_bits());
         let plain = model.evaluate(&values).expect("the plaintext model");
         assert!(
@@ -553,7 +558,7 @@ fn dropped_files_go_where_they_belong() {
     // The customer's key and the answer to their query: opened and decrypted in the customer's
     // view, dropped together (the answer first: it waits for its key).
     let key_path = write(&dir.path().join("mine.key"), &pair.private);
-    let answer = predict::predict(&model, &query).expect("an answer");
+    let answer = predict::predict(&model, &query, &Default::default()).expect("an answer");
     let answer_path = write(&dir.path().join("mine.ha"), &answer);
     for path in [answer_path, key_path.clone()] {
         harness

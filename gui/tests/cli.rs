@@ -222,7 +222,7 @@ fn many_queries_at_once() {
     let path = dir.path();
     fs::create_dir(file(path, "queries")).expect("mkdir");
     fs::create_dir(file(path, "answers")).expect("mkdir");
-    for (i, values) in ["36,5,5,1", "-2.5,3,0,1", "61,8,1,0"].iter().enumerate() {
+    for (i, values) in ["36,5,5,1", "22.5,3,0,1", "61,8,1,0"].iter().enumerate() {
         let out = format!("queries/q{i}.hq");
         ok(
             path,
@@ -607,6 +607,8 @@ fn bench_reports_every_rate_as_json() {
         "decrypt",
         "predict4",
         "predict100",
+        "prove_key",
+        "verify_key_proof",
     ] {
         let rate = rates[name]
             .as_f64()
@@ -618,4 +620,60 @@ fn bench_reports_every_rate_as_json() {
         &["bench", "--bits", "1000"],
         "a 1000-bit key is not supported",
     );
+}
+
+/// What the company sees of a query (`inspect` lists it all) is the same whatever the values: the
+/// customer's gender once showed in the exponents (−14 for 0, −13 for 1).
+#[test]
+fn what_the_company_sees_does_not_depend_on_the_values() {
+    let dir = setup();
+    let path = dir.path();
+    let seen = |values: &str, out: &str| {
+        ok(
+            path,
+            &[
+                "encrypt",
+                "--key",
+                "customer.pub",
+                "--card",
+                "model.card",
+                "--values",
+                values,
+                "--out",
+                out,
+            ],
+        );
+        let lines: Vec<String> = ok(path, &["inspect", out])
+            .lines()
+            .filter(|line| !line.starts_with("size"))
+            .map(str::to_owned)
+            .collect();
+        lines
+    };
+    let woman = seen("36,5,5,0", "a.hq");
+    let man = seen("61,8,1,1", "b.hq");
+    assert_eq!(woman, man);
+    let text = woman.join("\n");
+    assert!(
+        text.contains("key proof") && text.contains("valid"),
+        "{text}"
+    );
+    assert!(text.contains("exponents"), "{text}");
+    // Out of the card's declared range: refused by the customer, nothing written.
+    fails(
+        path,
+        &[
+            "encrypt",
+            "--key",
+            "customer.pub",
+            "--card",
+            "model.card",
+            "--values",
+            "36,5,5,7",
+            "--out",
+            "c.hq",
+        ],
+        "outside the range the model declares",
+    );
+    assert!(!file(path, "c.hq").exists());
 }

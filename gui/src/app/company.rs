@@ -124,6 +124,8 @@ pub struct Company {
     training: Option<Job<Trained>>,
     answering: Option<Batch>,
     checking: Option<Check>,
+    /// Keys whose proofs verified, shared by the checks and the answers.
+    keys: std::sync::Arc<predict::VerifiedKeys>,
 }
 
 /// Queries being checked.
@@ -162,6 +164,7 @@ impl Company {
             training: None,
             answering: None,
             checking: None,
+            keys: std::sync::Arc::default(),
         };
         // The sample is part of the binary and has a header: this cannot fail, but a failure
         // would only leave the column list empty.
@@ -215,6 +218,7 @@ impl Company {
             features: None,
             holdout: (self.holdout > 0.0).then_some(self.holdout),
             seed: 0,
+            ranges: Vec::new(),
         };
         self.training = Some(Job::spawn(move || train::train(&data, &options)));
     }
@@ -270,11 +274,12 @@ impl Company {
             return;
         }
         let model = self.model().cloned();
+        let keys = std::sync::Arc::clone(&self.keys);
         let job = Job::spawn(move || {
             Ok(work
                 .into_iter()
                 .map(|(index, bytes)| {
-                    let status = match predict::check(model.as_ref(), &bytes) {
+                    let status = match predict::check(model.as_ref(), &bytes, &keys) {
                         Ok(info) => Status::Ready(info),
                         Err(error) => Status::Invalid(format!("{error:#}")),
                     };
@@ -340,10 +345,11 @@ impl Company {
             bail!("no query is waiting for an answer");
         }
         let total = work.len();
+        let keys = std::sync::Arc::clone(&self.keys);
         let stream = Stream::spawn(move |sender| {
             for (index, bytes) in work {
                 let started = Instant::now();
-                let result = predict::predict(&model, &bytes)
+                let result = predict::predict(&model, &bytes, &keys)
                     .map(|answer| (answer.to_vec(), started.elapsed().as_secs_f64()));
                 if sender.send((index, result)).is_err() {
                     return;

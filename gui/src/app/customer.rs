@@ -317,7 +317,9 @@ impl Customer {
         }
         let key = Arc::clone(&key.key);
         let name = name.to_owned();
-        self.decrypting = Some(Job::spawn(move || key.decrypt_answer(&bytes).context(name)));
+        self.decrypting = Some(Job::spawn(move || {
+            key.decrypt_answer_file(&bytes).context(name)
+        }));
         Ok(())
     }
 

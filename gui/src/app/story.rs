@@ -111,6 +111,7 @@ impl Story {
             features: None,
             holdout: None,
             seed: 0,
+            ranges: Vec::new(),
         };
         Ok(Self {
             trained: train::train(SAMPLE, &options)?,
@@ -222,7 +223,8 @@ impl Story {
                 let model = self.trained.model.clone();
                 Job::spawn(move || {
                     let query = query.ok_or_else(|| missing("query"))?;
-                    let answer = predict::predict(&model, &query)?.to_vec();
+                    let keys = predict::VerifiedKeys::default();
+                    let answer = predict::predict(&model, &query, &keys)?.to_vec();
                     let preview = inspect::answer_ciphertext(&query, &answer)?;
                     Ok(Done::Answer(answer, preview))
                 })
@@ -233,7 +235,7 @@ impl Story {
                 Job::spawn(move || {
                     let key = key.ok_or_else(|| missing("key"))?;
                     let answer = answer.ok_or_else(|| missing("answer"))?;
-                    key.decrypt_answer(&answer).map(Done::Prediction)
+                    key.decrypt_answer_file(&answer).map(Done::Prediction)
                 })
             }
             // Nothing to compute: the message just travels.

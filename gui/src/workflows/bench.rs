@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use hecate::{KeySize, Model, Plaintext, PrivateKey};
+use hecate::{FeatureSpec, KeySize, Model, Names, Plaintext, PrivateKey, Query};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
@@ -24,10 +24,14 @@ pub struct Rates {
     pub encrypt_crt: f64,
     /// Decryptions (CRT).
     pub decrypt: f64,
-    /// Re-randomized predictions of a 4-feature model with mixed-sign weights.
+    /// Masked, re-randomized predictions of a 4-feature model with mixed-sign weights.
     pub predict4: f64,
     /// The same with 100 features.
     pub predict100: f64,
+    /// Proofs that gcd(n, φ(n)) = 1, by the key holder.
+    pub prove_key: f64,
+    /// Verifications of such a proof, trial division included.
+    pub verify_key_proof: f64,
 }
 
 /// Measures every rate, each for at least `time` and 3 runs.
@@ -47,6 +51,9 @@ fn bench_sized<S: KeySize>(time: Duration) -> Result<Rates> {
     let decrypt = rate(time, || key.decrypt(&c).map(drop))?;
     let predict4 = predict_rate(&key, 4, time)?;
     let predict100 = predict_rate(&key, 100, time)?;
+    let prove_key = rate(time, || key.prove_key().map(drop))?;
+    let proof = key.prove_key()?;
+    let verify_key_proof = rate(time, || proof.verify(public))?;
     Ok(Rates {
         bits: S::BITS,
         keygen,
@@ -55,6 +62,8 @@ fn bench_sized<S: KeySize>(time: Duration) -> Result<Rates> {
         decrypt,
         predict4,
         predict100,
+        prove_key,
+        verify_key_proof,
     })
 }
 
@@ -68,13 +77,22 @@ fn predict_rate<S: KeySize>(key: &PrivateKey<S>, d: usize, time: Duration) -> Re
         .map(|_| values.random_range(-1000.0..1000.0))
         .collect();
     let features: Vec<f64> = (0..d).map(|_| values.random_range(-100.0..100.0)).collect();
-    let (model, _) = Model::from_f64("y", &names, &weights, 12.5, &mut os_rng())?;
-    let query = key
-        .public_key()
-        .encrypt_features(&features, None, &mut os_rng())?;
+    let specs = vec![FeatureSpec::from_range(-6, -100.0, 100.0)?; d];
+    let (model, _) = Model::from_f64("y", &names, &specs, &weights, 12.5, &mut os_rng())?;
+    let card = model.card(&[S::BITS])?;
+    let query = Query {
+        key: key.public_key().clone(),
+        proof: Some(key.prove_key()?),
+        model: Some(model.id()),
+        names: Names::new(),
+        features: key
+            .public_key()
+            .encrypt_for_card(&card, &features, &mut os_rng())?,
+    };
+    // The key proof is verified once per key (and cached): not part of each prediction.
     rate(time, || {
         model
-            .predict(key.public_key(), &query, &mut os_rng())
+            .answer_with_verified_key(&query, &mut os_rng())
             .map(drop)
     })
 }

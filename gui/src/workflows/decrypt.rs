@@ -32,25 +32,23 @@ pub fn decrypt(key_file: &[u8], answer_file: &[u8]) -> Result<Decrypted> {
     with_key_size!(key_bits(key_file)?, |S| PrivateKey::<S>::from_bytes(
         key_file
     )?
-    .decrypt_answer(answer_file))
+    .decrypt_answer_file(answer_file))
 }
 
 /// A private key of any size, decoded and checked once, that decrypts answers: checking a key
 /// (two primality tests) costs far more than a decryption, about 0.9 s at 4096 bits.
 pub trait AnswerKey: Send + Sync {
     /// Decrypts the answer message `answer_file`; refuses an answer for another key.
-    fn decrypt_answer(&self, answer_file: &[u8]) -> Result<Decrypted>;
+    fn decrypt_answer_file(&self, answer_file: &[u8]) -> Result<Decrypted>;
 }
 
 impl<S: KeySize> AnswerKey for PrivateKey<S>
 where
     Self: Send + Sync,
 {
-    fn decrypt_answer(&self, answer_file: &[u8]) -> Result<Decrypted> {
+    fn decrypt_answer_file(&self, answer_file: &[u8]) -> Result<Decrypted> {
         let answer = Answer::from_bytes(answer_file, self.public_key())?;
-        let value = self
-            .decrypt_number(&answer.value)?
-            .decode(self.public_key())?;
+        let value = self.decrypt_answer(&answer)?.decode(self.public_key())?;
         Ok(Decrypted {
             value,
             model: answer.model,

@@ -2,7 +2,8 @@
 
 use anyhow::{Context, Result, bail};
 use hecate::{
-    KeySize, Kind, ModelCard, Name, Names, PrivateKey, PublicKey, Query, key_bits, parse_name,
+    DEFAULT_FEATURE_EXPONENT, KeyProof, KeySize, Kind, ModelCard, Name, Names, PrivateKey,
+    PublicKey, Query, key_bits, parse_name, public_key_with_proof,
 };
 use zeroize::Zeroizing;
 
@@ -26,9 +27,18 @@ pub fn parse_values(text: &str) -> Result<Vec<f64>> {
 
 /// The public key in a key file, whether the file holds the private key or the public one.
 pub fn public_key<S: KeySize>(key_file: &[u8]) -> Result<PublicKey<S>> {
+    Ok(proven_key::<S>(key_file)?.0)
+}
+
+/// The public key in a key file with its proof of being well formed: made from the private key
+/// (deterministic), or read from a public key file written with one.
+pub fn proven_key<S: KeySize>(key_file: &[u8]) -> Result<(PublicKey<S>, Option<KeyProof<S>>)> {
     Ok(match Kind::of(key_file)? {
-        Kind::PrivateKey => PrivateKey::<S>::from_bytes(key_file)?.public_key().clone(),
-        _ => PublicKey::<S>::from_bytes(key_file)?,
+        Kind::PrivateKey => {
+            let key = PrivateKey::<S>::from_bytes(key_file)?;
+            (key.public_key().clone(), Some(key.prove_key()?))
+        }
+        _ => public_key_with_proof::<S>(key_file)?,
     })
 }
 
@@ -52,7 +62,14 @@ fn encrypt_sized<S: KeySize>(
     card: Option<&ModelCard>,
     names: Option<&[String]>,
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let key = public_key::<S>(key_file)?;
+    let (key, proof) = proven_key::<S>(key_file)?;
+    if proof.is_none() {
+        bail!(
+            "this public key file has no proof that the key is well formed (an earlier Hecate \
+             wrote it), and companies refuse queries without one: encrypt with the private key \
+             file instead"
+        );
+    }
     let names: Names = match (card, names) {
         (Some(card), given) => {
             check_card(card, S::BITS, values.len(), given)?;
@@ -69,9 +86,15 @@ fn encrypt_sized<S: KeySize>(
         }
         (None, None) => Names::new(),
     };
-    let features = key.encrypt_features(values, None, &mut os_rng())?;
+    let features = match card {
+        Some(card) => key
+            .encrypt_for_card(card, values, &mut os_rng())
+            .map_err(|error| out_of_range(error, card, values))?,
+        None => key.encrypt_features(values, DEFAULT_FEATURE_EXPONENT, &mut os_rng())?,
+    };
     let query = Query {
         key,
+        proof,
         model: card.map(ModelCard::id),
         names,
         features,
@@ -96,9 +119,35 @@ pub fn encrypt_phe(
             }
             (None, _) => {}
         }
-        let features = key.encrypt_features(values, None, &mut os_rng())?;
+        // python-paillier companies align exponents themselves: one fixed exponent for all, or
+        // the card's, so that the exponents say nothing about the values.
+        let features = match card {
+            Some(card) => key
+                .encrypt_for_card(card, values, &mut os_rng())
+                .map_err(|error| out_of_range(error, card, values))?,
+            None => key.encrypt_features(values, DEFAULT_FEATURE_EXPONENT, &mut os_rng())?,
+        };
         phe::write_query(&key, &features)
     })
+}
+
+/// A range refusal with the feature's name and declared range; other errors as they are.
+fn out_of_range(error: hecate::Error, card: &ModelCard, values: &[f64]) -> anyhow::Error {
+    let hecate::Error::ValueOutOfRange { feature } = error else {
+        return error.into();
+    };
+    let index = usize::try_from(feature).unwrap_or(usize::MAX);
+    match (card.features().get(index), card.specs().get(index)) {
+        (Some(name), Some(spec)) => {
+            let (low, high) = spec.range();
+            let value = values.get(index).copied().unwrap_or(f64::NAN);
+            anyhow::anyhow!(
+                "{name} = {value} is outside the range the model declares for it, {low}..{high}: \
+                 the answer would be wrong, so it is not sent"
+            )
+        }
+        _ => error.into(),
+    }
 }
 
 fn check_card(card: &ModelCard, bits: u32, count: usize, names: Option<&[String]>) -> Result<()> {

@@ -2,8 +2,8 @@
 
 use anyhow::Result;
 use hecate::{
-    Answer, KeySize, Kind, Model, ModelCard, Name, PrivateKey, PublicKey, Query, answer_addressee,
-    key_bits,
+    Answer, FeatureSpec, KeySize, Kind, Model, ModelCard, Name, PrivateKey, Query,
+    answer_addressee, key_bits, public_key_with_proof,
 };
 
 use crate::with_key_size;
@@ -30,7 +30,18 @@ pub fn inspect(bytes: &[u8]) -> Result<Vec<(&'static str, String)>> {
             lines.push(("model id", card.id().to_string()));
             lines.push(("target", card.target().to_owned()));
             lines.push(("features", names(card.features())));
+            specs(card.features(), card.specs(), &mut lines);
             lines.push(("weight exponent", card.weight_exponent().to_string()));
+            lines.push(("weight bits", card.weight_bits().to_string()));
+            lines.push(("intercept bits", card.intercept_bits().to_string()));
+            lines.push(("answer exponent", card.answer_exponent().to_string()));
+            lines.push((
+                "answer mask",
+                format!(
+                    "2^{0}: one answer reveals at most {0} bits of the model",
+                    card.mask_bits()
+                ),
+            ));
             let sizes: Vec<String> = card.key_sizes().iter().map(u32::to_string).collect();
             lines.push(("key sizes", format!("{} bits", sizes.join(", "))));
         }
@@ -39,6 +50,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Vec<(&'static str, String)>> {
             lines.push(("model id", model.id().to_string()));
             lines.push(("target", model.target().to_owned()));
             lines.push(("features", names(model.features())));
+            specs(model.features(), model.specs(), &mut lines);
             lines.push(("secret", "the weights (not shown)".into()));
         }
     }
@@ -53,10 +65,10 @@ fn keyed<S: KeySize>(
     lines.push(("key size", format!("{} bits", S::BITS)));
     match kind {
         Kind::PublicKey => {
-            lines.push((
-                "fingerprint",
-                PublicKey::<S>::from_bytes(bytes)?.fingerprint().to_string(),
-            ));
+            let (key, proof) = public_key_with_proof::<S>(bytes)?;
+            lines.push(("fingerprint", key.fingerprint().to_string()));
+            let verdict = proof.map(|proof| proof.verify(&key));
+            lines.push(("key proof", proof_verdict(verdict)));
         }
         Kind::PrivateKey => {
             let key = PrivateKey::<S>::from_bytes(bytes)?;
@@ -66,6 +78,8 @@ fn keyed<S: KeySize>(
         _ => {
             let query = Query::<S>::from_bytes(bytes)?;
             lines.push(("fingerprint", query.key.fingerprint().to_string()));
+            let verdict = query.proof.as_ref().map(|_| query.verify_key());
+            lines.push(("key proof", proof_verdict(verdict)));
             lines.push((
                 "model id",
                 query
@@ -76,9 +90,34 @@ fn keyed<S: KeySize>(
             if !query.names.is_empty() {
                 lines.push(("names", names(&query.names)));
             }
+            let exponents: Vec<String> = query
+                .features
+                .iter()
+                .map(|feature| feature.exponent.to_string())
+                .collect();
+            lines.push(("exponents", exponents.join(", ")));
         }
     }
     Ok(())
+}
+
+fn proof_verdict(verdict: Option<hecate::Result<()>>) -> String {
+    match verdict {
+        None => "none: a Hecate company refuses this key".into(),
+        Some(Ok(())) => "present, valid (gcd(n, φ(n)) = 1)".into(),
+        Some(Err(error)) => format!("present, INVALID: {error}"),
+    }
+}
+
+/// One line per feature: its exponent and declared range.
+fn specs(names: &[Name], specs: &[FeatureSpec], lines: &mut Vec<(&'static str, String)>) {
+    for (name, spec) in names.iter().zip(specs) {
+        let (low, high) = spec.range();
+        lines.push((
+            "feature",
+            format!("{name}: {low}..{high} at exponent {}", spec.exponent()),
+        ));
+    }
 }
 
 fn names(names: &[Name]) -> String {

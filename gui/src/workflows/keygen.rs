@@ -67,7 +67,8 @@ where
 {
     Ok(KeyPair {
         private: encode(|out| key.to_bytes(out))?,
-        public: encode(|out| key.public_key().to_bytes(out))?.to_vec(),
+        public: encode(|out| key.public_key().to_bytes_with_proof(&key.prove_key()?, out))?
+            .to_vec(),
         fingerprint: key.public_key().fingerprint(),
         bits: S::BITS,
         key: Arc::new(key),

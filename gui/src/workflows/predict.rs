@@ -1,6 +1,9 @@
 //! The company's side: a query in, an answer out.
 
-use anyhow::Result;
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use anyhow::{Result, bail};
 use hecate::{Answer, Fingerprint, KeySize, Model, ModelId, Query, key_bits};
 use zeroize::Zeroizing;
 
@@ -8,7 +11,42 @@ use super::{encode, os_rng};
 use crate::interop::phe;
 use crate::with_key_size;
 
-/// What the company can tell about a query without decrypting anything.
+/// Keys whose proof of being well formed has verified, by fingerprint, so that a company verifies
+/// each customer's key once (a few exponentiations) rather than with every query. Bounded: when
+/// full it starts over, which costs only verifications again.
+#[derive(Debug, Default)]
+pub struct VerifiedKeys {
+    fingerprints: Mutex<HashSet<Fingerprint>>,
+}
+
+/// At most this many keys are remembered.
+const VERIFIED_KEYS_LIMIT: usize = 4096;
+
+impl VerifiedKeys {
+    /// Verifies the proof of the query's key unless that key has verified before.
+    fn check<S: KeySize>(&self, query: &Query<S>) -> Result<()> {
+        let fingerprint = query.key.fingerprint();
+        if self.lock().contains(&fingerprint) {
+            return Ok(());
+        }
+        query.verify_key()?;
+        let mut fingerprints = self.lock();
+        if fingerprints.len() >= VERIFIED_KEYS_LIMIT {
+            fingerprints.clear();
+        }
+        fingerprints.insert(fingerprint);
+        Ok(())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<Fingerprint>> {
+        // A set of fingerprints stays valid whatever a panicking holder did.
+        self.fingerprints
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// What the company can tell about a query without decrypting anything: everything it sees.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueryInfo {
     /// The customer's key.
@@ -17,52 +55,78 @@ pub struct QueryInfo {
     pub bits: u32,
     /// How many encrypted features it holds.
     pub features: usize,
+    /// Each feature's exponent.
+    pub exponents: Vec<i32>,
     /// The model it names, if any.
     pub model: Option<ModelId>,
+    /// Whether the key comes with a proof of being well formed.
+    pub proof: bool,
 }
 
 /// Decodes and validates the query in `query_file` (every ciphertext in Z*_{n²}) and, given a
-/// `model`, checks that it fits it; answers nothing.
-pub fn check(model: Option<&Model>, query_file: &[u8]) -> Result<QueryInfo> {
+/// `model`, checks that it fits it and that its key proof verifies; answers nothing.
+pub fn check(model: Option<&Model>, query_file: &[u8], keys: &VerifiedKeys) -> Result<QueryInfo> {
     with_key_size!(key_bits(query_file)?, |S| {
         let query = Query::<S>::from_bytes(query_file)?;
         if let Some(model) = model {
             model.check_query(&query)?;
+            keys.check(&query)?;
         }
-        Ok(QueryInfo {
-            fingerprint: query.key.fingerprint(),
-            bits: S::BITS,
-            features: query.features.len(),
-            model: query.model,
-        })
+        Ok(info(&query))
     })
 }
 
-/// Checks that the query in `query_file` fits `model` and answers it (re-randomized).
-pub fn predict(model: &Model, query_file: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+/// Everything public in a query.
+pub fn info<S: KeySize>(query: &Query<S>) -> QueryInfo {
+    QueryInfo {
+        fingerprint: query.key.fingerprint(),
+        bits: S::BITS,
+        features: query.features.len(),
+        exponents: query.features.iter().map(|f| f.exponent).collect(),
+        model: query.model,
+        proof: query.proof.is_some(),
+    }
+}
+
+/// Checks that the query in `query_file` fits `model` and that its key is proven well formed,
+/// and answers it (masked and re-randomized).
+pub fn predict(
+    model: &Model,
+    query_file: &[u8],
+    keys: &VerifiedKeys,
+) -> Result<Zeroizing<Vec<u8>>> {
     with_key_size!(key_bits(query_file)?, |S| predict_sized::<S>(
-        model, query_file
+        model, query_file, keys
     ))
 }
 
-fn predict_sized<S: KeySize>(model: &Model, query_file: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+fn predict_sized<S: KeySize>(
+    model: &Model,
+    query_file: &[u8],
+    keys: &VerifiedKeys,
+) -> Result<Zeroizing<Vec<u8>>> {
     let query = Query::<S>::from_bytes(query_file)?;
     model.check_query(&query)?;
-    let value = model.predict(&query.key, &query.features, &mut os_rng())?;
-    let answer = Answer {
-        fingerprint: query.key.fingerprint(),
-        model: model.id(),
-        value,
-    };
+    keys.check(&query)?;
+    let answer: Answer<S> = model.answer_with_verified_key(&query, &mut os_rng())?;
     encode(|out| answer.to_bytes(out))
 }
 
+/// Why python-paillier queries are refused unless the company says otherwise.
+pub const UNPROTECTED_REFUSAL: &str = "python-paillier queries come without a proof that the \
+    customer's key is well formed and without an answer mask, so a cheating customer can read \
+    the whole model from one answer: answer them only if you accept that, with \
+    --allow-unprotected";
+
 /// Answers a python-paillier `data.json` with `model` (its feature count must match: the file has
-/// no names), as an `answer.json`.
-pub fn predict_phe(model: &Model, data: &str) -> Result<String> {
+/// no names), as an `answer.json`: unprotected, so only when `allow_unprotected` says so.
+pub fn predict_phe(model: &Model, data: &str, allow_unprotected: bool) -> Result<String> {
+    if !allow_unprotected {
+        bail!("{UNPROTECTED_REFUSAL}");
+    }
     with_key_size!(phe::key_bits(data)?, |S| {
         let (key, features) = phe::read_query::<S>(data)?;
-        let value = model.predict(&key, &features, &mut os_rng())?;
+        let value = model.predict_unprotected(&key, &features, &mut os_rng())?;
         phe::write_answer(&key, &value)
     })
 }

@@ -9,7 +9,7 @@
 )]
 
 use anyhow::{Context, Result, bail};
-use hecate::{Model, Quantization};
+use hecate::{FeatureSpec, Model, Quantization};
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -20,6 +20,12 @@ use super::os_rng;
 
 /// A singular value this small relative to the largest means the columns are dependent.
 const RANK_TOLERANCE: f64 = 1e-10;
+/// A range derived from the data is widened by this share of its width on each side.
+const RANGE_MARGIN: f64 = 0.1;
+/// A feature's exponent gives at least 16^3 = 4096 steps across its range: a customer's value
+/// between the training data's (3.5 on a scale the data has only whole numbers of) stays exact
+/// or nearly so, and the answer mask stays narrow.
+const RANGE_STEPS_EXPONENT: i32 = 3;
 
 /// What to train.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +38,24 @@ pub struct Options {
     pub holdout: Option<f64>,
     /// Seeds the hold-out split, so that it can be reproduced.
     pub seed: u64,
+    /// Declared ranges `(feature, low, high)`; the others come from the data with a margin.
+    pub ranges: Vec<(String, f64, f64)>,
+}
+
+/// Parses a `--range` argument: `name=low..high` (e.g. `age=18..100`, `x=-2.5..1e3`).
+pub fn parse_range(text: &str) -> Result<(String, f64, f64)> {
+    let parsed = text.split_once('=').and_then(|(name, range)| {
+        let (low, high) = range.split_once("..")?;
+        let low: f64 = low.trim().parse().ok()?;
+        let high: f64 = high.trim().parse().ok()?;
+        (low.is_finite() && high.is_finite() && low <= high)
+            .then(|| (name.trim().to_owned(), low, high))
+    });
+    parsed.with_context(|| {
+        format!(
+            "--range {text:?}: expected NAME=LOW..HIGH with finite LOW ≤ HIGH, e.g. age=18..100"
+        )
+    })
 }
 
 /// How well a model fits some rows.
@@ -112,9 +136,16 @@ pub fn train(csv: &[u8], options: &Options) -> Result<Trained> {
         }
     }
     let names: Vec<&str> = table.features.iter().map(String::as_str).collect();
-    let (model, quantization) =
-        Model::from_f64(&options.target, &names, &weights, intercept, &mut os_rng())
-            .context("the model cannot be built")?;
+    let specs = table.specs(&options.ranges)?;
+    let (model, quantization) = Model::from_f64(
+        &options.target,
+        &names,
+        &specs,
+        &weights,
+        intercept,
+        &mut os_rng(),
+    )
+    .context("the model cannot be built")?;
     Ok(Trained {
         model,
         quantization,
@@ -236,6 +267,50 @@ impl Table {
         })
     }
 
+    /// Each feature's encoding: the declared range if given, else the data's widened by
+    /// [`RANGE_MARGIN`]; the exponent the coarser of 16^0 and 16^-3 of the range's width, or finer
+    /// where a training value needs it to be exact (up to 16^6 steps across the range).
+    fn specs(&self, ranges: &[(String, f64, f64)]) -> Result<Vec<FeatureSpec>> {
+        if let Some((name, ..)) = ranges
+            .iter()
+            .find(|(name, ..)| !self.features.contains(name))
+        {
+            bail!(
+                "--range {name}: no such feature; the features are {}",
+                self.features.join(", ")
+            );
+        }
+        let d = self.features.len();
+        self.features
+            .iter()
+            .enumerate()
+            .map(|(j, name)| {
+                let column = self.values.iter().skip(j).step_by(d).copied();
+                let (low, high) = column
+                    .clone()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                        (lo.min(x), hi.max(x))
+                    });
+                let (low, high) = match ranges.iter().rev().find(|(given, ..)| given == name) {
+                    Some((_, low, high)) => (*low, *high),
+                    None => {
+                        let margin = (high - low) * RANGE_MARGIN;
+                        (low - margin, high + margin)
+                    }
+                };
+                let exact = column.map(exact_exponent).min().unwrap_or(0);
+                let width = (high - low).max(f64::MIN_POSITIVE);
+                let width_exponent = (width.log2() / 4.0).floor() as i32;
+                let steps = (width_exponent - RANGE_STEPS_EXPONENT).min(0);
+                let finest = width_exponent - 2 * RANGE_STEPS_EXPONENT;
+                let exponent = exact.min(steps).max(finest).clamp(-250, 250);
+                FeatureSpec::from_range(exponent, low, high).with_context(|| {
+                    format!("feature {name:?}: the range {low}..{high} cannot be encoded")
+                })
+            })
+            .collect()
+    }
+
     fn row(&self, index: usize) -> &[f64] {
         let d = self.features.len();
         self.values
@@ -277,6 +352,22 @@ impl Table {
         };
         (fit, points)
     }
+}
+
+/// The largest e with x a whole multiple of 16^e (i32::MAX for 0): x's lowest set bit, in base 16.
+fn exact_exponent(x: f64) -> i32 {
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    let (significand, exponent) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1 << 52), biased - 1075)
+    };
+    if significand == 0 {
+        return i32::MAX;
+    }
+    (exponent + significand.trailing_zeros().cast_signed()).div_euclid(4)
 }
 
 /// The first name that appears twice in `names`.
