@@ -30,6 +30,14 @@ pub(crate) fn declassify_value<T: Copy>(value: T) -> T {
     value
 }
 
+/// A secret the core draws itself (the answer mask ρ): natively the value itself; under the gate
+/// it is marked secret, so that valgrind checks every use of it as it does the harness's secrets.
+pub(crate) fn drawn_secret<T: Copy>(value: T) -> T {
+    #[cfg(hecate_ct_gate)]
+    let value = secret_value(value);
+    value
+}
+
 /// The client requests: for the gate's harness (feature `ct-gate`) and for `declassify` under the
 /// gate (`--cfg hecate_ct_gate`); absent from ordinary builds.
 #[cfg(any(feature = "ct-gate", hecate_ct_gate))]
@@ -100,6 +108,14 @@ mod requests {
             (value as *const T).cast(),
             size_of_val(value),
         );
+    }
+
+    /// Marks a value secret and returns it read back from memory, so that every copy of it is.
+    pub fn secret_value<T: Copy>(value: T) -> T {
+        let mut slot = value;
+        secret(&mut slot);
+        // SAFETY: `slot` is a live, aligned, initialized local.
+        unsafe { core::ptr::read_volatile(&slot) }
     }
 
     /// Declassifies a small value and returns it read back from memory, so that no register copy made

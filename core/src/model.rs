@@ -18,7 +18,7 @@ use crate::encoding::{
     F64Parts, check_exponent, ct_clamp_i64, ct_lt_i64, round_shr, scaled_significand, shl_checked,
     signed_plaintext, to_f64,
 };
-use crate::memcheck::{declassify, declassify_value};
+use crate::memcheck::{declassify, declassify_value, drawn_secret};
 use crate::modexp::Residues;
 use crate::size::Integer as _;
 use crate::{
@@ -80,7 +80,7 @@ impl FeatureSpec {
         // within f64's range.
         let scale = power_of_two(-4 * exponent).ok_or(Error::InvalidFeatureRange)?;
         let (low, high) = (low * scale, high * scale);
-        let limit = 9.223_372_036_854_775e18; // 2^63
+        let limit = 9_223_372_036_854_775_808.0; // 2^63, exactly
         if !(low > -limit && high < limit) {
             return Err(Error::InvalidFeatureRange);
         }
@@ -587,7 +587,7 @@ impl Model {
             // rejection sampling is variable time in K only, and ρ is used in constant time.
             let k = ShrVartime::wrapping_shr_vartime(key.n(), mask_bits);
             let k = NonZero::new(k).into_option().ok_or(Error::InvalidKeySize)?;
-            let rho = zeroize::Zeroizing::new(S::N::random_mod_vartime(rng, &k));
+            let rho = zeroize::Zeroizing::new(drawn_secret(S::N::random_mod_vartime(rng, &k)));
             let mask = rho.wrapping_shl_vartime(mask_bits)
                 | S::N::from(1u8).wrapping_shl_vartime(mask_bits - 1);
             // Both below n, so their sum mod n is exact.
@@ -610,8 +610,8 @@ impl Model {
     /// re-randomized, unmasked. **Unprotected**: a customer with a crafted key or crafted
     /// features can read the model from one answer; only for companies that accept that.
     ///
-    /// Any feature exponents are accepted, as long as the answer exponent is at most the card's;
-    /// the overflow check assumes feature mantissas below 2^[`FEATURE_MANTISSA_BITS`] and depends
+    /// Any feature exponents are accepted (python-paillier encodes integers at 0 and floats at
+    /// about −13); the overflow check assumes feature mantissas below 2^[`FEATURE_MANTISSA_BITS`] and depends
     /// on public data only (the card's bounds, the exponents, the key size), as does the work.
     pub fn predict_unprotected<S: KeySize, R: CryptoRng + ?Sized>(
         &self,
@@ -633,12 +633,9 @@ impl Model {
         }
         let exponent = self.encoding.weight_exponent.saturating_add(lowest);
         check_exponent(exponent)?;
+        // |v| < Σ 2^(weight_bits + 4(e_i − lowest) + 64) + 2^(intercept_bits + 4·max(E_card − E, 0)
+        // + 1): the intercept rounded at the card's exponent may gain a bit when aligned elsewhere.
         let card_exponent = self.encoding.answer_exponent();
-        if exponent > card_exponent {
-            return Err(Error::ExponentOutOfRange);
-        }
-        // |v| < Σ 2^(weight_bits + 4(e_i − lowest) + 64) + 2^(intercept_bits + 4(E_card − E) + 1):
-        // the intercept rounded at the card's exponent may gain a bit when aligned lower.
         let mut terms = Vec::<(u64, u32), { MAX_FEATURES + 1 }>::new();
         for feature in features {
             let shift = 4 * feature.exponent.abs_diff(lowest);
@@ -649,7 +646,7 @@ impl Model {
                 .push((1, self.encoding.weight_bits + shift + FEATURE_MANTISSA_BITS))
                 .map_err(|_| Error::TooManyFeatures)?;
         }
-        let intercept_shift = 4 * card_exponent.abs_diff(exponent);
+        let intercept_shift = 4 * card_exponent.saturating_sub(exponent).max(0).unsigned_abs();
         terms
             .push((1, self.encoding.intercept_bits + intercept_shift + 1))
             .map_err(|_| Error::TooManyFeatures)?;
@@ -934,7 +931,8 @@ impl<S: KeySize> PublicKey<S> {
 
     /// Encodes and encrypts features all at one `exponent` (which reveals nothing about their
     /// values), for a company without a card (e.g. python-paillier's): refused with
-    /// [`Error::FeatureTooLarge`] if a mantissa reaches 2^[`FEATURE_MANTISSA_BITS`].
+    /// [`Error::FeatureTooLarge`] if a mantissa reaches 2^[`FEATURE_MANTISSA_BITS`], or with
+    /// [`Error::Overflow`] if it does not even fit the key.
     pub fn encrypt_features<R: CryptoRng + ?Sized>(
         &self,
         values: &[f64],
@@ -970,12 +968,17 @@ fn mantissa_in<S: KeySize>(
     let (magnitude, negative, valid) = number.signed_magnitude(key);
     let bound = S::N::from(1u8).wrapping_shl_vartime(FEATURE_MANTISSA_BITS);
     let small = magnitude.ct_lt(&bound);
-    let low_word = i128::from(
-        crypto_bigint::Integer::as_limbs(&magnitude)
-            .first()
-            .map_or(0, |limb| limb.0),
-    );
-    let mantissa = i128_select(low_word, -low_word, negative);
+    // The low 64 bits (all of them when `small`), whatever the width of a limb.
+    let limbs_in_64 = usize::try_from(64 >> crypto_bigint::Limb::LOG2_BITS).unwrap_or(1);
+    let low_bits = crypto_bigint::Integer::as_limbs(&magnitude)
+        .iter()
+        .take(limbs_in_64)
+        .rev()
+        .fold(0u128, |acc, limb| {
+            (acc << crypto_bigint::Limb::BITS) | u128::from(limb.0)
+        });
+    let low_bits = low_bits.cast_signed();
+    let mantissa = i128_select(low_bits, -low_bits, negative);
     let in_range = !ct_lt_i128(mantissa, low) & !ct_lt_i128(high, mantissa);
     (valid & small & in_range, magnitude)
 }
@@ -1006,6 +1009,10 @@ impl<S: KeySize> PrivateKey<S> {
         let key = self.public_key();
         if answer.fingerprint != key.fingerprint() {
             return Err(Error::KeyMismatch);
+        }
+        // As `Answer::from_bytes` requires: a mask that leaves room below n.
+        if !(1..=S::BITS - 2).contains(&answer.mask_bits) {
+            return Err(Error::Malformed);
         }
         let t = zeroize::Zeroizing::new(*self.decrypt(&answer.value.ciphertext)?.value());
         // μ is public (in the answer and on the card): the masks are public constants.

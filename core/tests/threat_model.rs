@@ -447,3 +447,54 @@ fn masked_answers_decrypt_at_2048_bits() {
         .expect("evaluates");
     assert!(expected < 0.0 && (value - expected).abs() <= 1e-6 * expected.abs());
 }
+
+/// python-paillier customers encode integers at exponent 0 and floats at about −13: the
+/// unprotected path answers both, exactly, at the exponents they chose.
+#[test]
+fn unprotected_predictions_take_python_pailliers_own_exponents() {
+    let public = KEY.public_key();
+    for exponent in [0, -13, -14, 2] {
+        let values = [36.0, 5.0, 5.0, 1.0];
+        let features = public
+            .encrypt_features(&values, exponent, &mut rng(50))
+            .expect("encrypts");
+        let answer = MODEL
+            .predict_unprotected(public, &features, &mut rng(51))
+            .expect("answers");
+        assert_eq!(answer.exponent, MODEL.weight_exponent() + exponent);
+        let value = KEY
+            .decrypt_number(&answer)
+            .expect("decrypts")
+            .decode(public)
+            .expect("decodes");
+        let rounded: Vec<f64> = values
+            .iter()
+            .map(|x| {
+                let step = 2f64.powi(4 * exponent);
+                (x / step).round_ties_even() * step
+            })
+            .collect();
+        let expected = evaluate(&rounded);
+        assert!(
+            (value - expected).abs() <= 1e-6 * expected.abs() + 2f64.powi(4 * exponent),
+            "exponent {exponent}: {value} vs {expected}"
+        );
+    }
+}
+
+/// An answer built by hand (its fields are public) with a mask that leaves no room below n is
+/// refused, never unmasked to some number.
+#[test]
+fn answers_with_impossible_masks_are_refused() {
+    let card = card();
+    let query = honest_query(&KEY, &card, &[36.0, 5.0, 5.0, 1.0]);
+    let mut answer = MODEL.answer(&query, &mut rng(60)).expect("answers");
+    for mask_bits in [0, T::BITS - 1, T::BITS, T::BITS + 6, u32::MAX] {
+        answer.mask_bits = mask_bits;
+        assert_eq!(
+            KEY.decrypt_answer(&answer).map(drop),
+            Err(Error::Malformed),
+            "{mask_bits}"
+        );
+    }
+}

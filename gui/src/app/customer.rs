@@ -240,8 +240,9 @@ impl Customer {
         card.card
             .features()
             .iter()
+            .zip(card.card.specs())
             .zip(&self.inputs)
-            .map(|(name, text)| features::parse(name.as_str(), text).err())
+            .map(|((name, spec), text)| features::parse(name.as_str(), text, spec.range()).err())
             .collect()
     }
 
@@ -275,8 +276,11 @@ impl Customer {
             .card
             .features()
             .iter()
+            .zip(card.card.specs())
             .zip(&self.inputs)
-            .map(|(name, text)| features::parse(name.as_str(), text).map_err(anyhow::Error::msg))
+            .map(|((name, spec), text)| {
+                features::parse(name.as_str(), text, spec.range()).map_err(anyhow::Error::msg)
+            })
             .collect::<Result<Vec<f64>>>()
             .map(Zeroizing::new)?;
         let public = key.public.clone();

@@ -44,7 +44,8 @@ pub struct Options {
 
 /// Parses a `--range` argument: `name=low..high` (e.g. `age=18..100`, `x=-2.5..1e3`).
 pub fn parse_range(text: &str) -> Result<(String, f64, f64)> {
-    let parsed = text.split_once('=').and_then(|(name, range)| {
+    // The last `=`: a feature's name may hold one, a range never does.
+    let parsed = text.rsplit_once('=').and_then(|(name, range)| {
         let (low, high) = range.split_once("..")?;
         let low: f64 = low.trim().parse().ok()?;
         let high: f64 = high.trim().parse().ok()?;
@@ -299,7 +300,12 @@ impl Table {
                     }
                 };
                 let exact = column.map(exact_exponent).min().unwrap_or(0);
-                let width = (high - low).max(f64::MIN_POSITIVE);
+                // A one-point range takes its exponent from the value's size instead.
+                let width = if high > low {
+                    high - low
+                } else {
+                    low.abs().max(high.abs()).max(1.0)
+                };
                 let width_exponent = (width.log2() / 4.0).floor() as i32;
                 let steps = (width_exponent - RANGE_STEPS_EXPONENT).min(0);
                 let finest = width_exponent - 2 * RANGE_STEPS_EXPONENT;

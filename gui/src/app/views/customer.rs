@@ -117,13 +117,19 @@ fn card(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>)
     egui::Grid::new("customer features")
         .num_columns(3)
         .show(ui, |ui| {
-            for ((name, text), problem) in names.iter().zip(&mut customer.inputs).zip(problems) {
+            let specs = card.card.specs().iter().map(hecate::FeatureSpec::range);
+            for (((name, text), problem), declared) in names
+                .iter()
+                .zip(&mut customer.inputs)
+                .zip(problems)
+                .zip(specs)
+            {
                 let label = ui.label(*name);
                 ui.add_enabled(
                     editable,
                     egui::TextEdit::singleline(&mut **text)
                         .char_limit(INPUT_LEN)
-                        .hint_text(features::hint(name))
+                        .hint_text(features::hint(name, declared))
                         .desired_width(120.0),
                 )
                 .labelled_by(label.id);
