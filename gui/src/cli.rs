@@ -60,6 +60,9 @@ pub enum Command {
         /// File format: hecate, or python-paillier's JSON (custkeys.json, data.json, answer.json).
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+        /// Replace an existing key file (answers for the old key can then never be decrypted).
+        #[arg(long)]
+        force: bool,
     },
     /// Encrypt feature values under a customer key into a query.
     Encrypt {
@@ -111,6 +114,9 @@ pub enum Command {
         /// The model file to write (mode 0600); the card is written beside it (.card).
         #[arg(long)]
         out: PathBuf,
+        /// Replace an existing model file and its card.
+        #[arg(long)]
+        force: bool,
     },
     /// Answer queries with a model (company only).
     Predict {
@@ -249,7 +255,12 @@ fn values_parser(text: &str) -> Result<Values, String> {
 /// Runs a parsed command line.
 pub fn run(command: Command) -> Result<()> {
     match command {
-        Command::Keygen { bits, out, format } => run_keygen(bits, &out, format),
+        Command::Keygen {
+            bits,
+            out,
+            format,
+            force,
+        } => run_keygen(bits, &out, format, force),
         Command::Encrypt {
             key,
             values,
@@ -285,6 +296,7 @@ pub fn run(command: Command) -> Result<()> {
             key_sizes,
             ranges,
             out,
+            force,
         } => {
             let options = train::Options {
                 target,
@@ -293,7 +305,7 @@ pub fn run(command: Command) -> Result<()> {
                 seed,
                 ranges,
             };
-            run_train(&csv, &options, &key_sizes, &out)
+            run_train(&csv, &options, &key_sizes, &out, force)
         }
         Command::Predict {
             model,
@@ -406,11 +418,37 @@ fn with_spinner<T>(message: String, work: impl FnOnce() -> T) -> T {
     out
 }
 
-fn run_keygen(bits: u32, out: &Path, format: Format) -> Result<()> {
+/// Refuses, before any work, to write a secret file (and its public companion) over existing files
+/// unless `force`, and a companion that would be the secret file itself.
+fn check_outputs(secret: &Path, public: Option<&Path>, what: &str, force: bool) -> Result<()> {
+    if public == Some(secret) {
+        bail!(
+            "{}: the {what} and its public companion would be the same file; choose another --out",
+            secret.display()
+        );
+    }
+    if force {
+        return Ok(());
+    }
+    for path in std::iter::once(secret).chain(public) {
+        if path.exists() {
+            bail!(
+                "{}: exists; a {what} is never replaced unless told (--force)",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn run_keygen(bits: u32, out: &Path, format: Format, force: bool) -> Result<()> {
     let searching = format!("searching for two {}-bit primes", bits / 2);
+    let public = out.with_extension("pub");
+    let companion = (format == Format::Hecate).then_some(public.as_path());
+    check_outputs(out, companion, "key", force)?;
     if format == Format::PheJson {
         let keys = with_spinner(searching, || keygen::generate_phe(bits))?;
-        files::write(out, keys.as_bytes(), Access::Private)?;
+        files::write_secret(out, keys.as_bytes(), force)?;
         println!(
             "wrote {} (python-paillier custkeys.json: private, keep it)",
             out.display()
@@ -420,8 +458,7 @@ fn run_keygen(bits: u32, out: &Path, format: Format) -> Result<()> {
     // The command line's search ends with the process: nothing cancels it.
     let never = AtomicBool::new(false);
     let pair = with_spinner(searching, || keygen::generate(bits, &never))?;
-    let public = out.with_extension("pub");
-    files::write_pair(out, &pair.private, &public, &pair.public)?;
+    files::write_pair(out, &pair.private, &public, &pair.public, force)?;
     println!(
         "wrote {} (private, keep it) and {} (public)",
         out.display(),
@@ -431,7 +468,15 @@ fn run_keygen(bits: u32, out: &Path, format: Format) -> Result<()> {
     Ok(())
 }
 
-fn run_train(csv: &Path, options: &train::Options, key_sizes: &[u32], out: &Path) -> Result<()> {
+fn run_train(
+    csv: &Path,
+    options: &train::Options,
+    key_sizes: &[u32],
+    out: &Path,
+    force: bool,
+) -> Result<()> {
+    let card_path = out.with_extension("card");
+    check_outputs(out, Some(&card_path), "model", force)?;
     let trained =
         train::train(&files::read(csv)?, options).with_context(|| csv.display().to_string())?;
     println!("{} = {:+}", options.target, *trained.intercept);
@@ -461,10 +506,9 @@ fn run_train(csv: &Path, options: &train::Options, key_sizes: &[u32], out: &Path
         card.mask_bits(),
         card.mask_bits()
     );
-    let card_path = out.with_extension("card");
     let model = hecate_gui::workflows::encode(|buffer| trained.model.to_bytes(buffer))?;
     let card = hecate_gui::workflows::encode(|buffer| card.to_bytes(buffer))?;
-    files::write_pair(out, &model, &card_path, &card)?;
+    files::write_pair(out, &model, &card_path, &card, force)?;
     println!(
         "wrote {} (secret) and {} (publish it)",
         out.display(),

@@ -115,13 +115,30 @@ fn set_mode(_file: &fs::File, _mode: u32) -> Result<()> {
     Ok(())
 }
 
+/// Writes a secret file (a private key, a model: mode 0600), replacing an existing one only when
+/// `replace`: a key or model is never lost by accident. Refused atomically (see [`write_new`]).
+pub fn write_secret(path: &Path, bytes: &[u8], replace: bool) -> Result<()> {
+    if replace {
+        write(path, bytes, Access::Private)
+    } else if write_new(path, bytes, Access::Private)? {
+        Ok(())
+    } else {
+        bail!(
+            "{}: exists; a key or model is never replaced unless told (--force)",
+            path.display()
+        )
+    }
+}
+
 /// Writes a secret file and its public companion (a key and its .pub, a model and its .card): both
-/// or neither. Refuses one path for both, so that one never overwrites the other.
+/// or neither, over existing files only when `replace`. Refuses one path for both, so that one
+/// never overwrites the other.
 pub fn write_pair(
     secret: &Path,
     secret_bytes: &[u8],
     public: &Path,
     public_bytes: &[u8],
+    replace: bool,
 ) -> Result<()> {
     if secret == public {
         bail!(
@@ -129,8 +146,15 @@ pub fn write_pair(
             secret.display()
         );
     }
-    write(public, public_bytes, Access::Public)?;
-    if let Err(error) = write(secret, secret_bytes, Access::Private) {
+    if replace {
+        write(public, public_bytes, Access::Public)?;
+    } else if !write_new(public, public_bytes, Access::Public)? {
+        bail!(
+            "{}: exists; it is never replaced unless told (--force)",
+            public.display()
+        );
+    }
+    if let Err(error) = write_secret(secret, secret_bytes, replace) {
         // Neither, then: the public file alone would be a partial result.
         let _ = fs::remove_file(public);
         return Err(error);

@@ -677,3 +677,76 @@ fn what_the_company_sees_does_not_depend_on_the_values() {
     );
     assert!(!file(path, "c.hq").exists());
 }
+
+/// A key or a model is never replaced unless told: `keygen` and `train` over existing files fail
+/// with exit 1 before any work and leave the files byte for byte; `--force` replaces them.
+#[test]
+fn keys_and_models_are_never_replaced_unless_told() {
+    let dir = setup();
+    let path = dir.path();
+    let before: Vec<Vec<u8>> = ["customer.key", "customer.pub", "model.hm", "model.card"]
+        .iter()
+        .map(|name| fs::read(file(path, name)).expect("read"))
+        .collect();
+    fails(
+        path,
+        &["keygen", "--bits", "2048", "--out", "customer.key"],
+        "customer.key: exists",
+    );
+    fails(
+        path,
+        &[
+            "train", "--csv", SAMPLE, "--target", "salary", "--out", "model.hm",
+        ],
+        "model.hm: exists",
+    );
+    // A companion alone is protected too: the .pub of another key, the .card of another model.
+    fs::rename(file(path, "customer.key"), file(path, "kept.key")).expect("rename");
+    fails(
+        path,
+        &["keygen", "--bits", "2048", "--out", "customer.key"],
+        "customer.pub: exists",
+    );
+    assert!(!file(path, "customer.key").exists());
+    fs::rename(file(path, "kept.key"), file(path, "customer.key")).expect("rename");
+    let after: Vec<Vec<u8>> = ["customer.key", "customer.pub", "model.hm", "model.card"]
+        .iter()
+        .map(|name| fs::read(file(path, name)).expect("read"))
+        .collect();
+    assert_eq!(before, after);
+    // An --out whose card would be itself is refused before training (nothing printed first).
+    let output = Command::cargo_bin("hecate")
+        .expect("the hecate binary")
+        .current_dir(path)
+        .args([
+            "train", "--csv", SAMPLE, "--target", "salary", "--out", "x.card",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("same file"));
+    // Told to, they are replaced.
+    ok(
+        path,
+        &[
+            "keygen",
+            "--bits",
+            "2048",
+            "--out",
+            "customer.key",
+            "--force",
+        ],
+    );
+    ok(
+        path,
+        &[
+            "train", "--csv", SAMPLE, "--target", "salary", "--out", "model.hm", "--force",
+        ],
+    );
+    assert_ne!(
+        fs::read(file(path, "customer.key")).expect("read"),
+        before[0]
+    );
+    assert_ne!(fs::read(file(path, "model.hm")).expect("read"), before[2]);
+}

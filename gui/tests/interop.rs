@@ -421,6 +421,8 @@ fn a_hecate_customer_gets_a_python_paillier_prediction() {
                 bits,
                 "--out",
                 "custkeys.json",
+                // One key per size in the same folder: each replaces the last.
+                "--force",
             ],
         );
         hecate(

@@ -208,7 +208,8 @@ impl Customer {
     pub fn save_key(&mut self, path: &Path) -> Result<PathBuf> {
         let pair = self.key.as_ref().context("no key to save")?;
         let public = path.with_extension("pub");
-        files::write_pair(path, &pair.private, &public, &pair.public)?;
+        // The path comes from a save dialog, which asked before replacing a file.
+        files::write_pair(path, &pair.private, &public, &pair.public, true)?;
         self.key_file = Some(path.to_path_buf());
         Ok(public)
     }
