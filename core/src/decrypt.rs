@@ -13,11 +13,18 @@ impl<S: KeySize> PrivateKey<S> {
         self.public.check(c)?;
         let m_p = Zeroizing::new(self.p.decrypt(c.value()));
         let m_q = Zeroizing::new(self.q.decrypt(c.value()));
-        // m = m_q + q · ((m_p − m_q) · q⁻¹ mod p), which is below q + q(p − 1) = n.
+        Ok(Plaintext::new_unchecked(
+            self.recombine(&m_p, &m_q),
+            Some(self.public.fingerprint),
+        ))
+    }
+
+    /// The x mod n with x ≡ `x_p` (mod p) and x ≡ `x_q` (mod q), in constant time:
+    /// x = x_q + q · ((x_p − x_q) · q⁻¹ mod p), which is below q + q(p − 1) = n.
+    pub(crate) fn recombine(&self, x_p: &S::P, x_q: &S::P) -> S::N {
         let mod_p = &self.p.mod_p;
-        let d = Zeroizing::new(mod_p.mul(&mod_p.sub(&m_p, &m_q), &self.q_inverse_mod_p));
-        let m = S::N::widen(&m_q).wrapping_add(&S::N::product(&self.q.prime, &d));
-        Ok(Plaintext::new_unchecked(m, Some(self.public.fingerprint)))
+        let d = Zeroizing::new(mod_p.mul(&mod_p.sub(x_p, x_q), &self.q_inverse_mod_p));
+        S::N::widen(x_q).wrapping_add(&S::N::product(&self.q.prime, &d))
     }
 }
 

@@ -56,9 +56,9 @@ pub use encoding::{BASE, EXPONENT_LIMIT, EncodedNumber, ExactValue};
 pub use error::{Error, Result};
 pub use keys::{PrivateKey, PublicKey};
 pub use model::{
-    DEFAULT_FEATURE_EXPONENT, EncryptedNumber, FEATURE_MANTISSA_BITS, FeatureSpec, MAX_FEATURES,
-    MAX_NAME_LEN, Model, ModelCard, ModelId, Name, Names, Quantization, Specs,
-    WEIGHT_PRECISION_BITS, parse_name,
+    DEFAULT_FEATURE_EXPONENT, EncryptedFeatures, EncryptedNumber, FEATURE_MANTISSA_BITS,
+    FeatureSpec, MAX_FEATURES, MAX_NAME_LEN, Model, ModelCard, ModelId, Name, Names, Quantization,
+    Specs, WEIGHT_PRECISION_BITS, parse_name,
 };
 pub use plaintext::Plaintext;
 pub use proof::{KEY_PROOF_ROUNDS, KeyProof, SMALL_PRIME_BOUND, check_small_factors};

@@ -128,6 +128,16 @@ impl FeatureSpec {
     }
 }
 
+/// The widest mask a key of `bits` bits takes: M ≤ 2^(bits − 2) < n/2 leaves ⌊n/M⌋ ≥ 2.
+fn max_mask_bits(bits: u32) -> u32 {
+    bits.saturating_sub(2)
+}
+
+/// Whether a mask of μ = `mask_bits` fits keys of size `S` (and is a mask at all: μ ≥ 1).
+pub(crate) fn mask_fits<S: KeySize>(mask_bits: u32) -> bool {
+    (1..=max_mask_bits(S::BITS)).contains(&mask_bits)
+}
+
 /// 2^k as an f64, for normal powers only.
 fn power_of_two(k: i32) -> Option<f64> {
     let biased = u64::try_from(k.checked_add(1023)?).ok()?;
@@ -232,6 +242,9 @@ pub struct EncryptedNumber<S: KeySize> {
     pub exponent: i32,
 }
 
+/// A query's encrypted features, in model order.
+pub type EncryptedFeatures<S> = Vec<EncryptedNumber<S>, MAX_FEATURES>;
+
 /// What quantizing f64 coefficients cost.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Quantization {
@@ -254,6 +267,8 @@ pub struct Model {
     pub(crate) target: Name,
     pub(crate) features: Names,
     encoding: Encoding,
+    /// μ of the encoding, computed once when the model is built or read.
+    mask_bits: u32,
     /// Mantissas of the weights at `encoding.weight_exponent`.
     pub(crate) weights: Vec<I256, MAX_FEATURES>,
     /// The intercept is `intercept · 16^intercept_exponent`, exactly.
@@ -376,13 +391,14 @@ impl Model {
                 weight_bits: 0,
                 intercept_bits: 0,
             },
+            mask_bits: 0,
             weights: quantized,
             intercept,
             intercept_exponent,
         };
         model.encoding.weight_bits = model.weight_bits();
         model.encoding.intercept_bits = model.intercept_bits()?;
-        model.encoding.check()?;
+        model.mask_bits = model.encoding.check()?;
         Ok((model, quantization))
     }
 
@@ -428,7 +444,7 @@ impl Model {
                 actual: count(specs.len()),
             });
         }
-        let model = Self {
+        let mut model = Self {
             id,
             target,
             features,
@@ -438,11 +454,12 @@ impl Model {
                 weight_bits,
                 intercept_bits,
             },
+            mask_bits: 0,
             weights,
             intercept,
             intercept_exponent,
         };
-        model.encoding.check()?;
+        model.mask_bits = model.encoding.check()?;
         let intercept_fits = model
             .intercept_bits()
             .is_ok_and(|bits| bits <= model.encoding.intercept_bits);
@@ -575,9 +592,8 @@ impl Model {
                 });
             }
         }
-        let mask_bits = self.encoding.check()?;
-        // The mask must leave ⌊n/M⌋ ≥ 2: M ≤ 2^(bits − 2) < n/2.
-        if mask_bits > S::BITS - 2 {
+        let mask_bits = self.mask_bits;
+        if !mask_fits::<S>(mask_bits) {
             return Err(Error::InvalidKeySize);
         }
         let key = &query.key;
@@ -780,7 +796,7 @@ impl ModelCard {
             || repeated
             || key_sizes
                 .iter()
-                .any(|bits| !crate::size::is_supported(*bits) || mask_bits > bits - 2)
+                .any(|bits| !crate::size::is_supported(*bits) || mask_bits > max_mask_bits(*bits))
         {
             return Err(Error::InvalidKeySize);
         }
@@ -895,7 +911,7 @@ impl<S: KeySize> PublicKey<S> {
         card: &ModelCard,
         values: &[f64],
         rng: &mut R,
-    ) -> Result<Vec<EncryptedNumber<S>, MAX_FEATURES>> {
+    ) -> Result<EncryptedFeatures<S>> {
         if !card.key_sizes().contains(&S::BITS) {
             return Err(Error::InvalidKeySize);
         }
@@ -938,7 +954,7 @@ impl<S: KeySize> PublicKey<S> {
         values: &[f64],
         exponent: i32,
         rng: &mut R,
-    ) -> Result<Vec<EncryptedNumber<S>, MAX_FEATURES>> {
+    ) -> Result<EncryptedFeatures<S>> {
         let limit = i128::from(u64::MAX);
         let mut numbers = Vec::<EncodedNumber<S>, MAX_FEATURES>::new();
         for value in values {
@@ -1010,8 +1026,7 @@ impl<S: KeySize> PrivateKey<S> {
         if answer.fingerprint != key.fingerprint() {
             return Err(Error::KeyMismatch);
         }
-        // As `Answer::from_bytes` requires: a mask that leaves room below n.
-        if !(1..=S::BITS - 2).contains(&answer.mask_bits) {
+        if !mask_fits::<S>(answer.mask_bits) {
             return Err(Error::Malformed);
         }
         let t = zeroize::Zeroizing::new(*self.decrypt(&answer.value.ciphertext)?.value());

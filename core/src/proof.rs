@@ -214,14 +214,11 @@ impl<S: KeySize> PrivateKey<S> {
         let n_inverse_mod_2k = inverse_mod_2k(&self.public.n().low_half());
         let d_p = Zeroizing::new(self.p.n_inverse_mod_p_minus_one(&mod_n, &n_inverse_mod_2k));
         let d_q = Zeroizing::new(self.q.n_inverse_mod_p_minus_one(&mod_n, &n_inverse_mod_2k));
-        let mod_p = &self.p.mod_p;
         let mut roots = [S::N::default(); KEY_PROOF_ROUNDS];
         for (root, challenge) in roots.iter_mut().zip(&challenges) {
             let root_p = Zeroizing::new(self.p.root(challenge, &d_p));
             let root_q = Zeroizing::new(self.q.root(challenge, &d_q));
-            // σ = σ_q + q · ((σ_p − σ_q) · q⁻¹ mod p), below n, as in decryption.
-            let h = Zeroizing::new(mod_p.mul(&mod_p.sub(&root_p, &root_q), &self.q_inverse_mod_p));
-            *root = S::N::widen(&root_q).wrapping_add(&S::N::product(&self.q.prime, &h));
+            *root = self.recombine(&root_p, &root_q);
         }
         Ok(KeyProof { roots })
     }

@@ -598,6 +598,7 @@ fn specs_from(specs: &[SpecBody]) -> Result<Specs> {
 impl Model {
     /// Writes the model message into `out` (secret: the weights); returns its length.
     pub fn to_bytes(&self, out: &mut [u8]) -> Result<usize> {
+        let (weight_bits, intercept_bits) = self.encoding_bits();
         let mut weights = Vec::<[u8; 32], MAX_FEATURES>::new();
         for weight in &self.weights {
             let mut bytes = [0u8; 32];
@@ -610,8 +611,8 @@ impl Model {
             features: self.features.iter().map(Name::as_str).collect(),
             specs: specs_body(self.specs()),
             weight_exponent: self.weight_exponent(),
-            weight_bits: self.encoding_bits().0,
-            intercept_bits: self.encoding_bits().1,
+            weight_bits,
+            intercept_bits,
             weights,
             intercept: self.intercept.to_be_bytes(),
             intercept_exponent: self.intercept_exponent.to_be_bytes(),
@@ -693,7 +694,7 @@ pub struct Query<S: KeySize> {
     /// The feature names in order, or empty.
     pub names: Names,
     /// One encrypted number per feature.
-    pub features: Vec<EncryptedNumber<S>, MAX_FEATURES>,
+    pub features: crate::EncryptedFeatures<S>,
 }
 
 impl<S: KeySize> Query<S> {
@@ -813,7 +814,7 @@ impl<S: KeySize> Answer<S> {
             return Err(Error::KeyMismatch);
         }
         crate::encoding::check_exponent(answer.exponent)?;
-        if !(1..=S::BITS - 2).contains(&answer.mask_bits) {
+        if !crate::model::mask_fits::<S>(answer.mask_bits) {
             return Err(Error::Malformed);
         }
         let ciphertext: Ciphertext<S> = key.ciphertext(integer(answer.ciphertext)?)?;

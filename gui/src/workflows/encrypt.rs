@@ -2,8 +2,8 @@
 
 use anyhow::{Context, Result, bail};
 use hecate::{
-    DEFAULT_FEATURE_EXPONENT, KeyProof, KeySize, Kind, ModelCard, Name, Names, PrivateKey,
-    PublicKey, Query, key_bits, parse_name, public_key_with_proof,
+    DEFAULT_FEATURE_EXPONENT, EncryptedFeatures, KeyProof, KeySize, Kind, ModelCard, Name, Names,
+    PrivateKey, PublicKey, Query, key_bits, parse_name, public_key_with_proof,
 };
 use zeroize::Zeroizing;
 
@@ -86,12 +86,7 @@ fn encrypt_sized<S: KeySize>(
         }
         (None, None) => Names::new(),
     };
-    let features = match card {
-        Some(card) => key
-            .encrypt_for_card(card, values, &mut os_rng())
-            .map_err(|error| out_of_range(error, card, values))?,
-        None => key.encrypt_features(values, DEFAULT_FEATURE_EXPONENT, &mut os_rng())?,
-    };
+    let features = encrypt_values(&key, card, values)?;
     let query = Query {
         key,
         proof,
@@ -119,15 +114,23 @@ pub fn encrypt_phe(
             }
             (None, _) => {}
         }
-        // python-paillier companies align exponents themselves: one fixed exponent for all, or
-        // the card's, so that the exponents say nothing about the values.
-        let features = match card {
-            Some(card) => key
-                .encrypt_for_card(card, values, &mut os_rng())
-                .map_err(|error| out_of_range(error, card, values))?,
-            None => key.encrypt_features(values, DEFAULT_FEATURE_EXPONENT, &mut os_rng())?,
-        };
-        phe::write_query(&key, &features)
+        // python-paillier companies align exponents themselves: Hecate's encoding suits them.
+        phe::write_query(&key, &encrypt_values(&key, card, values)?)
+    })
+}
+
+/// The values encrypted at the card's exponents, range-checked, or all at one fixed exponent
+/// without a card: either way the exponents say nothing about the values.
+fn encrypt_values<S: KeySize>(
+    key: &PublicKey<S>,
+    card: Option<&ModelCard>,
+    values: &[f64],
+) -> Result<EncryptedFeatures<S>> {
+    Ok(match card {
+        Some(card) => key
+            .encrypt_for_card(card, values, &mut os_rng())
+            .map_err(|error| out_of_range(error, card, values))?,
+        None => key.encrypt_features(values, DEFAULT_FEATURE_EXPONENT, &mut os_rng())?,
     })
 }
 
