@@ -78,6 +78,9 @@ pub enum Error {
         /// The kind found.
         found: Kind,
     },
+    /// A sealed file's key-derivation costs are out of bounds (see
+    /// [`KdfParams`](crate::KdfParams)): refused before any work.
+    KdfParamsOutOfBounds,
     /// A message has a format version this build does not read.
     UnsupportedVersion(u8),
     /// A message's checksum does not match: the file is damaged.
@@ -168,6 +171,13 @@ impl fmt::Display for Error {
                 let (a, b) = (article(*expected), article(*found));
                 write!(f, "expected {a} {expected}, found {b} {found}")
             }
+            Self::KdfParamsOutOfBounds => write!(
+                f,
+                "key-derivation costs out of bounds (at most {} MiB, {} passes, {} lanes)",
+                crate::KdfParams::MAX_MEMORY_MIB,
+                crate::KdfParams::MAX_PASSES,
+                crate::KdfParams::MAX_LANES
+            ),
             Self::UnsupportedVersion(version) => {
                 write!(f, "format version {version} is not supported")
             }

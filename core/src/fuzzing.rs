@@ -122,6 +122,32 @@ pub fn answer<S: KeySize>(data: &[u8], key: &PublicKey<S>) {
     }
 }
 
+/// Sealed (passphrase-protected) messages: within bounds, and re-encoded from their header and
+/// ciphertext to themselves, the associated data a prefix of the message.
+pub fn sealed(data: &[u8]) {
+    if let Ok(sealed) = crate::Sealed::from_bytes(data) {
+        assert!(
+            sealed.header.kdf.check().is_ok(),
+            "accepted costs out of bounds"
+        );
+        assert!(
+            data.starts_with(sealed.associated_data),
+            "the associated data is not the message's start"
+        );
+        let mut buffer = [0u8; MAX_MESSAGE_LEN];
+        let len = sealed.header.associated_data(&mut buffer);
+        assert!(
+            len.ok().and_then(|len| buffer.get(..len)) == Some(sealed.associated_data),
+            "the associated data is not what the header writes"
+        );
+        let len = sealed.header.to_bytes(sealed.ciphertext, &mut buffer);
+        assert!(
+            len.ok().and_then(|len| buffer.get(..len)) == Some(data),
+            "a sealed message does not re-encode to itself"
+        );
+    }
+}
+
 /// Recomputes the checksum of a message in place, so that a structure-aware fuzzer (or a test)
 /// reaches the checks behind it.
 pub fn fix_checksum(message: &mut [u8]) {

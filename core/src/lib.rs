@@ -42,6 +42,7 @@ mod ops;
 mod plaintext;
 mod prime;
 mod proof;
+mod sealed;
 mod size;
 mod wire;
 
@@ -62,6 +63,9 @@ pub use model::{
 };
 pub use plaintext::Plaintext;
 pub use proof::{KEY_PROOF_ROUNDS, KeyProof, SMALL_PRIME_BOUND, check_small_factors};
+pub use sealed::{
+    KdfParams, MAX_SEALED_INNER_LEN, NONCE_LEN, SALT_LEN, Sealed, SealedHeader, Subject, TAG_LEN,
+};
 #[cfg(feature = "insecure-test-keys")]
 pub use size::InsecureTest1024;
 pub use size::{Integer, KeySize, Paillier2048, Paillier3072, Paillier4096};

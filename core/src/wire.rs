@@ -4,7 +4,8 @@
 //! "HCT" kind(1) version(1) | postcard body | CRC-32 (ISO-HDLC, little-endian) of all before it
 //! ```
 //!
-//! Kinds: `P` public key, `S` private key, `C` model card, `Q` query, `A` answer, `M` model. Big
+//! Kinds: `P` public key, `S` private key, `C` model card, `Q` query, `A` answer, `M` model, `E`
+//! a private key or model sealed under a passphrase (`sealed.rs`). Big
 //! integers are fixed-length big-endian byte strings (n: |n|/8 bytes, ciphertexts twice that).
 //!
 //! Versions are per kind ([`Kind::version`]). A public key is version 1 alone ({bits, n}: the
@@ -37,8 +38,8 @@ use crate::{
 pub const MAX_MESSAGE_LEN: usize = 144 * 1024;
 
 const MAGIC: [u8; 3] = *b"HCT";
-const HEADER_LEN: usize = 5;
-const CRC_LEN: usize = 4;
+pub(crate) const HEADER_LEN: usize = 5;
+pub(crate) const CRC_LEN: usize = 4;
 /// Bitwise, without a lookup table: private keys and models are checksummed too, and a table
 /// lookup would index memory by their secret bytes.
 const CRC32: crc::Crc<u32, crc::NoTable> =
@@ -69,23 +70,26 @@ pub enum Kind {
     Answer,
     /// A model (secret).
     Model,
+    /// A private key or a model sealed under a passphrase (see [`Sealed`](crate::Sealed)).
+    Sealed,
 }
 
 impl Kind {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 7] = [
         Self::PublicKey,
         Self::PrivateKey,
         Self::ModelCard,
         Self::Query,
         Self::Answer,
         Self::Model,
+        Self::Sealed,
     ];
 
     /// The format version this build writes for the kind (public keys: with a proof; without
     /// one they are version 1).
     pub fn version(self) -> u8 {
         match self {
-            Self::PrivateKey => 1,
+            Self::PrivateKey | Self::Sealed => 1,
             Self::PublicKey | Self::ModelCard | Self::Query | Self::Answer | Self::Model => 2,
         }
     }
@@ -103,6 +107,7 @@ impl Kind {
             Self::Query => b'Q',
             Self::Answer => b'A',
             Self::Model => b'M',
+            Self::Sealed => b'E',
         }
     }
 
@@ -127,6 +132,7 @@ impl fmt::Display for Kind {
             Self::Query => "query",
             Self::Answer => "answer",
             Self::Model => "model",
+            Self::Sealed => "passphrase-protected file",
         })
     }
 }
@@ -164,7 +170,7 @@ pub(crate) fn checksum(signed: &[u8]) -> u32 {
 }
 
 /// Checks the envelope of a message of `kind` and returns its body.
-fn open(message: &[u8], kind: Kind) -> Result<&[u8]> {
+pub(crate) fn open(message: &[u8], kind: Kind) -> Result<&[u8]> {
     open_versioned(message, kind).map(|(body, _)| body)
 }
 
@@ -209,7 +215,7 @@ fn open_versioned(message: &[u8], kind: Kind) -> Result<(&[u8], u8)> {
 }
 
 /// Writes a message of `kind` with `body` into `out`; returns its length.
-fn seal(kind: Kind, body: &impl Serialize, out: &mut [u8]) -> Result<usize> {
+pub(crate) fn seal(kind: Kind, body: &impl Serialize, out: &mut [u8]) -> Result<usize> {
     seal_versioned(kind, kind.version(), body, out)
 }
 
@@ -235,7 +241,7 @@ fn seal_versioned(kind: Kind, version: u8, body: &impl Serialize, out: &mut [u8]
 /// postcard reads a varint with redundant continuation bytes (`80 10` and `80 90 00` are both
 /// 2048): without the second check a message would have several encodings, and a public key
 /// file's SHA-256 would not be its fingerprint.
-fn body<'a, T: Deserialize<'a> + Serialize>(bytes: &'a [u8]) -> Result<T> {
+pub(crate) fn body<'a, T: Deserialize<'a> + Serialize>(bytes: &'a [u8]) -> Result<T> {
     let (value, rest) = postcard::take_from_bytes(bytes).map_err(|_| Error::Malformed)?;
     if !rest.is_empty() {
         return Err(Error::Malformed);
@@ -410,7 +416,7 @@ pub fn key_bits(message: &[u8]) -> Result<u32> {
             let answer = body::<AnswerBody<&[u8]>>(open(message, Kind::Answer)?)?;
             u32::try_from(answer.ciphertext.len() * 4).map_err(|_| Error::Malformed)?
         }
-        Kind::ModelCard | Kind::Model => return Err(Error::InvalidKeySize),
+        Kind::ModelCard | Kind::Model | Kind::Sealed => return Err(Error::InvalidKeySize),
     };
     if is_supported(bits) {
         Ok(bits)

@@ -15,8 +15,8 @@ use std::sync::LazyLock;
 use hecate::fuzzing::fix_checksum;
 use hecate::{
     Answer, DEFAULT_FEATURE_EXPONENT, Error, FeatureSpec, InsecureTest1024, KEY_PROOF_ROUNDS,
-    KeySize, Kind, MAX_MESSAGE_LEN, Model, ModelCard, Paillier2048, PrivateKey, PublicKey, Query,
-    key_bits, public_key_with_proof,
+    KdfParams, KeySize, Kind, MAX_MESSAGE_LEN, Model, ModelCard, Paillier2048, PrivateKey,
+    PublicKey, Query, Sealed, SealedHeader, Subject, key_bits, public_key_with_proof,
 };
 
 type Small = InsecureTest1024;
@@ -76,6 +76,23 @@ fn answer<S: KeySize>(key: &PrivateKey<S>, query: &Query<S>) -> Answer<S> {
     answer
 }
 
+/// A sealed header for the small key (the core writes and reads the envelope; sealing itself is
+/// hecate-gui's).
+fn sealed_header(kdf: KdfParams) -> SealedHeader {
+    SealedHeader {
+        subject: Subject::PrivateKey(KEY.public_key().fingerprint()),
+        kdf,
+        salt: [3; 16],
+        nonce: [5; 24],
+    }
+}
+
+const SMALL_KDF: KdfParams = KdfParams {
+    memory_kib: 64,
+    passes: 1,
+    lanes: 1,
+};
+
 /// Whether a message decodes.
 type Decodes = Box<dyn Fn(&[u8]) -> bool>;
 
@@ -123,7 +140,96 @@ fn messages() -> Vec<(&'static str, Vec<u8>, Decodes)> {
             bytes(|out| a.to_bytes(out)),
             Box::new(move |m| Answer::from_bytes(m, &key_for_answer).is_ok()),
         ),
+        (
+            "sealed private key",
+            bytes(|out| sealed_header(SMALL_KDF).to_bytes(&[7; 48], out)),
+            Box::new(|m| Sealed::from_bytes(m).is_ok()),
+        ),
     ]
+}
+
+#[test]
+fn sealed_messages_bind_their_header_and_bound_their_costs() {
+    let header = sealed_header(SMALL_KDF);
+    let message = bytes(|out| header.to_bytes(&[7; 48], out));
+    let sealed = Sealed::from_bytes(&message).expect("decodes");
+    assert_eq!(sealed.header, header);
+    assert_eq!(sealed.ciphertext, [7; 48]);
+    assert_eq!(
+        sealed.associated_data,
+        bytes(|out| header.associated_data(out)).as_slice()
+    );
+    assert!(message.starts_with(sealed.associated_data));
+    assert_eq!(Kind::of(&message), Ok(Kind::Sealed));
+    let model = SealedHeader {
+        subject: Subject::Model(MODEL.id()),
+        ..header
+    };
+    let sealed_model = bytes(|out| model.to_bytes(&[7; 48], out));
+    assert_eq!(
+        Sealed::from_bytes(&sealed_model).expect("decodes").header,
+        model
+    );
+
+    // Costs a crafted file could exhaust a machine with, or Argon2 refuses, are refused when read
+    // as when written.
+    let costs = |memory_kib, passes, lanes| KdfParams {
+        memory_kib,
+        passes,
+        lanes,
+    };
+    for kdf in [
+        costs(64 * 1024 * 1024, 3, 4),
+        costs(KdfParams::MAX_MEMORY_KIB + 1, 1, 1),
+        costs(65536, 1_000_000_000, 1),
+        costs(65536, 0, 1),
+        costs(65536, 3, 0),
+        costs(65536, 3, 255),
+        costs(31, 3, 4),
+    ] {
+        assert_eq!(
+            sealed_header(kdf).to_bytes(&[7; 48], &mut [0; 4096]),
+            Err(Error::KdfParamsOutOfBounds),
+            "{kdf:?} written"
+        );
+        let mut crafted = message.clone();
+        let at = find(&crafted, &[64, 1, 1, 3, 3]);
+        let mut costs = Vec::new();
+        for value in [kdf.memory_kib, kdf.passes, kdf.lanes] {
+            let mut value = value;
+            loop {
+                let byte = (value & 0x7f) as u8;
+                value >>= 7;
+                if value == 0 {
+                    costs.push(byte);
+                    break;
+                }
+                costs.push(byte | 0x80);
+            }
+        }
+        crafted.splice(at..at + 3, costs);
+        fix_checksum(&mut crafted);
+        assert_eq!(
+            Sealed::from_bytes(&crafted),
+            Err(Error::KdfParamsOutOfBounds),
+            "{kdf:?} read"
+        );
+    }
+    for bound in [
+        costs(
+            KdfParams::MAX_MEMORY_KIB,
+            KdfParams::MAX_PASSES,
+            KdfParams::MAX_LANES,
+        ),
+        costs(8, 1, 1),
+    ] {
+        assert_eq!(bound.check(), Ok(()), "{bound:?}");
+    }
+    // A ciphertext shorter than a tag holds nothing.
+    assert_eq!(
+        header.to_bytes(&[7; 16], &mut [0; 4096]),
+        Err(Error::Malformed)
+    );
 }
 
 #[test]

@@ -13,15 +13,16 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut message = data.to_vec();
     hecate::fuzzing::fix_checksum(&mut message);
-    // Versions per kind: private keys 1, public keys 1 (bare) or 2 (with a proof), the rest 2.
+    // Versions per kind: private keys and sealed files 1, public keys 1 (bare) or 2 (with a
+    // proof), the rest 2.
     let version_ok = |tag: u8, version: u8| match tag {
-        b'S' => version == 1,
+        b'S' | b'E' => version == 1,
         b'P' => version == 1 || version == 2,
         _ => version == 2,
     };
     let envelope_ok = message.len() >= 9
         && message.starts_with(b"HCT")
-        && b"PSCQAM".contains(&message[3])
+        && b"PSCQAME".contains(&message[3])
         && version_ok(message[3], message[4]);
     let Some(kind) = hecate::fuzzing::kind(&message) else {
         assert!(
@@ -39,6 +40,7 @@ fuzz_target!(|data: &[u8]| {
         Kind::ModelCard => hecate::fuzzing::model_card(&message),
         Kind::Model => hecate::fuzzing::model(&message),
         Kind::Query => hecate::fuzzing::query(&message),
+        Kind::Sealed => hecate::fuzzing::sealed(&message),
         Kind::Answer => {
             let _ = hecate::answer_addressee(&message);
             hecate::fuzzing::answer(&message, KEY_1024.public_key());

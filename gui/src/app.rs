@@ -642,6 +642,9 @@ impl HecateApp {
                 self.company.open_model(&bytes, &name)?;
                 (Tab::Company, format!("Serving the model {name}."))
             }
+            Ok(Kind::Sealed) => {
+                bail!("{name} is protected by a passphrase, which this window cannot ask for yet")
+            }
             Ok(Kind::PublicKey) => bail!(
                 "{name} is a public key: the customer opens their private key (.key), and the \
                  company needs no key"

@@ -1,6 +1,6 @@
 //! The `hecate` command line: argument parsing and printing; the work is in `workflows`.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use hecate::{Model, ModelCard};
 use hecate_gui::files::{self, Access};
+use hecate_gui::sealing::{self, Passphrase};
 use hecate_gui::workflows::{bench, decrypt, encrypt, inspect, keygen, predict, train};
 use rayon::prelude::*;
 use zeroize::Zeroizing;
@@ -63,12 +64,18 @@ pub enum Command {
         /// Replace an existing key file (answers for the old key can then never be decrypted).
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        protection: Protection,
     },
     /// Encrypt feature values under a customer key into a query.
     Encrypt {
         /// The customer's key file (private or public).
         #[arg(long)]
         key: PathBuf,
+        /// Read the private key's passphrase from the first line of FILE (default: ask on the
+        /// terminal).
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
         /// The feature values, comma-separated, in the model's order (e.g. 36,5,5,1 or -2.5,3);
         /// `-` reads them from standard input, out of sight of other users' process lists.
         #[arg(long, allow_hyphen_values = true, value_parser = values_parser)]
@@ -117,12 +124,17 @@ pub enum Command {
         /// Replace an existing model file and its card.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        protection: Protection,
     },
     /// Answer queries with a model (company only).
     Predict {
         /// The model file.
         #[arg(long)]
         model: PathBuf,
+        /// Read the model's passphrase from the first line of FILE (default: ask on the terminal).
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
         /// A query file or a directory of them (*.hq); repeat for more. Several are answered in
         /// parallel.
         #[arg(long, required = true)]
@@ -144,6 +156,10 @@ pub enum Command {
         /// The customer's private key file.
         #[arg(long)]
         key: PathBuf,
+        /// Read the private key's passphrase from the first line of FILE (default: ask on the
+        /// terminal).
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
         /// The answer file.
         #[arg(long)]
         answer: PathBuf,
@@ -158,6 +174,10 @@ pub enum Command {
     Inspect {
         /// The file.
         file: PathBuf,
+        /// Open a passphrase-protected file with the passphrase on the first line of FILE and show
+        /// what it holds too (without it: only what the file says of itself).
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
     },
     /// Operations per second of each step on this machine, single-threaded.
     Bench {
@@ -171,6 +191,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// How a new private key or model is protected at rest.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Protection {
+    /// Seal the file under the passphrase on the first line of FILE (default: ask twice on the
+    /// terminal).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_passphrase")]
+    passphrase_file: Option<PathBuf>,
+    /// Write the file without a passphrase: anyone who copies it has the key or model.
+    #[arg(long)]
+    no_passphrase: bool,
 }
 
 /// A parsed `--values` argument: the customer's plaintexts (wiped when dropped, not shown by
@@ -260,9 +292,11 @@ pub fn run(command: Command) -> Result<()> {
             out,
             format,
             force,
-        } => run_keygen(bits, &out, format, force),
+            protection,
+        } => run_keygen(bits, &out, format, force, &protection),
         Command::Encrypt {
             key,
+            passphrase_file,
             values,
             card,
             names,
@@ -271,12 +305,13 @@ pub fn run(command: Command) -> Result<()> {
         } => {
             let values = values.read()?;
             let card = card.as_deref().map(read_card).transpose()?;
-            let key_file = files::read_secret(&key)?;
             let query = match format {
                 Format::Hecate => {
+                    let key_file = read_secret(&key, passphrase_file.as_deref())?;
                     encrypt::encrypt(&key_file, &values, card.as_ref(), names.as_deref())
                 }
                 Format::PheJson => {
+                    let key_file = files::read_secret(&key)?;
                     let keys = text(&key_file, &key)?;
                     encrypt::encrypt_phe(keys, &values, card.as_ref(), names.as_deref())
                         .map(|json| Zeroizing::new(json.into_bytes()))
@@ -297,6 +332,7 @@ pub fn run(command: Command) -> Result<()> {
             ranges,
             out,
             force,
+            protection,
         } => {
             let options = train::Options {
                 target,
@@ -305,10 +341,11 @@ pub fn run(command: Command) -> Result<()> {
                 seed,
                 ranges,
             };
-            run_train(&csv, &options, &key_sizes, &out, force)
+            run_train(&csv, &options, &key_sizes, &out, force, &protection)
         }
         Command::Predict {
             model,
+            passphrase_file,
             query,
             out,
             format,
@@ -317,10 +354,14 @@ pub fn run(command: Command) -> Result<()> {
             if format == Format::PheJson && !allow_unprotected {
                 bail!("{}", predict::UNPROTECTED_REFUSAL);
             }
+            let model_file = read_secret(&model, passphrase_file.as_deref())?;
+            let model =
+                Model::from_bytes(&model_file).with_context(|| model.display().to_string())?;
             run_predict(&model, &query, &out, format)
         }
         Command::Decrypt {
             key,
+            passphrase_file: _,
             answer,
             json,
             format: Format::PheJson,
@@ -337,11 +378,12 @@ pub fn run(command: Command) -> Result<()> {
         }
         Command::Decrypt {
             key,
+            passphrase_file,
             answer,
             json,
             format: Format::Hecate,
         } => {
-            let key_file = files::read_secret(&key)?;
+            let key_file = read_secret(&key, passphrase_file.as_deref())?;
             // A key file of the wrong kind is the key's fault, not the answer's.
             let kind = hecate::Kind::of(&key_file).with_context(|| key.display().to_string())?;
             if kind != hecate::Kind::PrivateKey {
@@ -388,14 +430,101 @@ pub fn run(command: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::Inspect { file } => {
-            let lines = inspect::inspect(&files::read_secret(&file)?)
+        Command::Inspect {
+            file,
+            passphrase_file,
+        } => {
+            let bytes = files::read_secret(&file)?;
+            let passphrase = passphrase_file
+                .as_deref()
+                .map(read_passphrase_file)
+                .transpose()?;
+            let lines = inspect::inspect(&bytes, passphrase.as_ref())
                 .with_context(|| file.display().to_string())?;
             for (field, value) in lines {
                 println!("{field:<16} {value}");
             }
             Ok(())
         }
+    }
+}
+
+/// The passphrase on the first line of a passphrase file.
+fn read_passphrase_file(path: &Path) -> Result<Passphrase> {
+    Passphrase::from_file_bytes(&files::read_secret(path)?)
+        .with_context(|| path.display().to_string())
+}
+
+/// Asks for a passphrase on the terminal, without echo.
+fn ask(prompt: &str) -> Result<Passphrase> {
+    rpassword::prompt_password(prompt)
+        .map(Passphrase::new)
+        .context("cannot read the passphrase from the terminal")
+}
+
+/// The passphrase to seal a new key or model at `out` under, asked before any work is done;
+/// `None` for a plain file.
+fn new_passphrase(protection: &Protection, out: &Path) -> Result<Option<Passphrase>> {
+    if protection.no_passphrase {
+        return Ok(None);
+    }
+    let passphrase = if let Some(file) = &protection.passphrase_file {
+        read_passphrase_file(file)?
+    } else if std::io::stdin().is_terminal() {
+        let first = ask(&format!("passphrase for {}: ", out.display()))?;
+        if first.as_str() != ask("the same passphrase again: ")?.as_str() {
+            bail!("the two passphrases differ; nothing was written");
+        }
+        first
+    } else {
+        bail!(
+            "{}: no terminal to ask for a passphrase on: give --passphrase-file FILE, or \
+             --no-passphrase to write the file unprotected",
+            out.display()
+        );
+    };
+    if passphrase.is_empty() {
+        bail!(
+            "an empty passphrase protects nothing: give --no-passphrase to write the file \
+             unprotected"
+        );
+    }
+    let strength = sealing::strength(passphrase.as_str());
+    if !strength.is_strong() {
+        eprintln!("warning: the passphrase is {}", strength.hint);
+    }
+    Ok(Some(passphrase))
+}
+
+/// A private key or model file's message, opened with its passphrase when it is sealed (from
+/// `passphrase_file`, or asked on the terminal).
+fn read_secret(path: &Path, passphrase_file: Option<&Path>) -> Result<Zeroizing<Vec<u8>>> {
+    let bytes = files::read_secret(path)?;
+    if !sealing::is_sealed(&bytes) {
+        return Ok(bytes);
+    }
+    let passphrase = match passphrase_file {
+        Some(file) => read_passphrase_file(file)?,
+        None if std::io::stdin().is_terminal() => {
+            ask(&format!("passphrase for {}: ", path.display()))?
+        }
+        None => bail!(
+            "{}: protected by a passphrase, and no terminal to ask for it on: give \
+             --passphrase-file FILE",
+            path.display()
+        ),
+    };
+    sealing::open(&bytes, &passphrase).with_context(|| path.display().to_string())
+}
+
+/// `message`, sealed under `passphrase` if there is one.
+fn protect(
+    message: Zeroizing<Vec<u8>>,
+    passphrase: Option<&Passphrase>,
+) -> Result<Zeroizing<Vec<u8>>> {
+    match passphrase {
+        Some(passphrase) => sealing::seal(&message, passphrase),
+        None => Ok(message),
     }
 }
 
@@ -441,27 +570,47 @@ fn check_outputs(secret: &Path, public: Option<&Path>, what: &str, force: bool) 
     Ok(())
 }
 
-fn run_keygen(bits: u32, out: &Path, format: Format, force: bool) -> Result<()> {
+fn run_keygen(
+    bits: u32,
+    out: &Path,
+    format: Format,
+    force: bool,
+    protection: &Protection,
+) -> Result<()> {
     let searching = format!("searching for two {}-bit primes", bits / 2);
     let public = out.with_extension("pub");
     let companion = (format == Format::Hecate).then_some(public.as_path());
     check_outputs(out, companion, "key", force)?;
     if format == Format::PheJson {
+        if protection.passphrase_file.is_some() {
+            bail!(
+                "python-paillier's custkeys.json has no passphrase protection: drop \
+                 --passphrase-file, or write a Hecate key"
+            );
+        }
         let keys = with_spinner(searching, || keygen::generate_phe(bits))?;
         files::write_secret(out, keys.as_bytes(), force)?;
         println!(
-            "wrote {} (python-paillier custkeys.json: private, keep it)",
+            "wrote {} (python-paillier custkeys.json: private and, in this format, without a \
+             passphrase: keep it safe)",
             out.display()
         );
         return Ok(());
     }
+    let passphrase = new_passphrase(protection, out)?;
     // The command line's search ends with the process: nothing cancels it.
     let never = AtomicBool::new(false);
     let pair = with_spinner(searching, || keygen::generate(bits, &never))?;
-    files::write_pair(out, &pair.private, &public, &pair.public, force)?;
+    let private = protect(pair.private, passphrase.as_ref())?;
+    files::write_pair(out, &private, &public, &pair.public, force)?;
     println!(
-        "wrote {} (private, keep it) and {} (public)",
+        "wrote {} (private, {}; keep it) and {} (public)",
         out.display(),
+        if passphrase.is_some() {
+            "passphrase-protected"
+        } else {
+            "without a passphrase"
+        },
         public.display()
     );
     println!("fingerprint {:.16}", pair.fingerprint);
@@ -474,9 +623,11 @@ fn run_train(
     key_sizes: &[u32],
     out: &Path,
     force: bool,
+    protection: &Protection,
 ) -> Result<()> {
     let card_path = out.with_extension("card");
     check_outputs(out, Some(&card_path), "model", force)?;
+    let passphrase = new_passphrase(protection, out)?;
     let trained =
         train::train(&files::read(csv)?, options).with_context(|| csv.display().to_string())?;
     println!("{} = {:+}", options.target, *trained.intercept);
@@ -506,12 +657,20 @@ fn run_train(
         card.mask_bits(),
         card.mask_bits()
     );
-    let model = hecate_gui::workflows::encode(|buffer| trained.model.to_bytes(buffer))?;
+    let model = protect(
+        hecate_gui::workflows::encode(|buffer| trained.model.to_bytes(buffer))?,
+        passphrase.as_ref(),
+    )?;
     let card = hecate_gui::workflows::encode(|buffer| card.to_bytes(buffer))?;
     files::write_pair(out, &model, &card_path, &card, force)?;
     println!(
-        "wrote {} (secret) and {} (publish it)",
+        "wrote {} (secret, {}) and {} (publish it)",
         out.display(),
+        if passphrase.is_some() {
+            "passphrase-protected"
+        } else {
+            "without a passphrase"
+        },
         card_path.display()
     );
     Ok(())
@@ -527,9 +686,7 @@ fn describe(fit: &train::Fit) -> String {
     format!("R² {r2}, RMSE {:.4} ({} rows)", fit.rmse, fit.rows)
 }
 
-fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path, format: Format) -> Result<()> {
-    let model = Model::from_bytes(&files::read_secret(model_path)?)
-        .with_context(|| model_path.display().to_string())?;
+fn run_predict(model: &Model, queries: &[PathBuf], out: &Path, format: Format) -> Result<()> {
     let mut paths = Vec::new();
     for query in queries {
         if query.is_dir() {
@@ -586,8 +743,8 @@ fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path, format: Forma
         .map(|(query, target)| {
             let query_file = files::read(query)?;
             let answer = match format {
-                Format::Hecate => predict::predict(&model, &query_file, &keys),
-                Format::PheJson => predict::predict_phe(&model, text(&query_file, query)?, true)
+                Format::Hecate => predict::predict(model, &query_file, &keys),
+                Format::PheJson => predict::predict_phe(model, text(&query_file, query)?, true)
                     .map(|json| Zeroizing::new(json.into_bytes())),
             }
             .with_context(|| query.display().to_string())?;

@@ -29,7 +29,17 @@ fn hecate(dir: &Path) -> Command {
 fn setup() -> TempDir {
     let dir = TempDir::new().expect("temp dir");
     let path = dir.path();
-    ok(path, &["keygen", "--bits", "2048", "--out", "customer.key"]);
+    ok(
+        path,
+        &[
+            "keygen",
+            "--no-passphrase",
+            "--bits",
+            "2048",
+            "--out",
+            "customer.key",
+        ],
+    );
     train(path);
     ok(
         path,
@@ -342,7 +352,17 @@ fn bad_files_are_clear_errors() {
     assert!(!file(path, "x.ha").exists(), "no output after a failure");
 
     // An answer for another key.
-    ok(path, &["keygen", "--bits", "2048", "--out", "other.key"]);
+    ok(
+        path,
+        &[
+            "keygen",
+            "--no-passphrase",
+            "--bits",
+            "2048",
+            "--out",
+            "other.key",
+        ],
+    );
     fails(
         path,
         &["decrypt", "--key", "other.key", "--answer", "answer.ha"],
@@ -412,6 +432,7 @@ fn queries_must_fit_the_model() {
         path,
         &[
             "train",
+            "--no-passphrase",
             "--csv",
             SAMPLE,
             "--target",
@@ -473,7 +494,16 @@ fn csv_problems_are_clear_errors() {
         fs::write(file(path, name), text).expect("write");
         fails(
             path,
-            &["train", "--csv", name, "--target", "y", "--out", "m.hm"],
+            &[
+                "train",
+                "--no-passphrase",
+                "--csv",
+                name,
+                "--target",
+                "y",
+                "--out",
+                "m.hm",
+            ],
             message,
         );
         assert!(!file(path, "m.hm").exists());
@@ -481,7 +511,14 @@ fn csv_problems_are_clear_errors() {
     fails(
         path,
         &[
-            "train", "--csv", "word.csv", "--target", "salary", "--out", "m.hm",
+            "train",
+            "--no-passphrase",
+            "--csv",
+            "word.csv",
+            "--target",
+            "salary",
+            "--out",
+            "m.hm",
         ],
         "no column \"salary\"",
     );
@@ -489,6 +526,7 @@ fn csv_problems_are_clear_errors() {
         path,
         &[
             "train",
+            "--no-passphrase",
             "--csv",
             "word.csv",
             "--target",
@@ -509,6 +547,7 @@ fn csv_problems_are_clear_errors() {
         path,
         &[
             "train",
+            "--no-passphrase",
             "--csv",
             "twice.csv",
             "--target",
@@ -527,6 +566,7 @@ fn csv_problems_are_clear_errors() {
         path,
         &[
             "train",
+            "--no-passphrase",
             "--csv",
             "fine.csv",
             "--target",
@@ -542,6 +582,7 @@ fn csv_problems_are_clear_errors() {
         path,
         &[
             "train",
+            "--no-passphrase",
             "--csv",
             "fine.csv",
             "--target",
@@ -585,7 +626,14 @@ fn usage_errors_exit_2_and_no_arguments_opens_the_app() {
     }
     fails(
         dir.path(),
-        &["keygen", "--bits", "1024", "--out", "k.key"],
+        &[
+            "keygen",
+            "--no-passphrase",
+            "--bits",
+            "1024",
+            "--out",
+            "k.key",
+        ],
         "a 1024-bit key is not supported",
     );
     assert!(!file(dir.path(), "k.key").exists());
@@ -602,6 +650,7 @@ fn bench_reports_every_rate_as_json() {
     assert_eq!(rates["bits"], 2048);
     for name in [
         "keygen",
+        "--no-passphrase",
         "encrypt_public",
         "encrypt_crt",
         "decrypt",
@@ -690,13 +739,27 @@ fn keys_and_models_are_never_replaced_unless_told() {
         .collect();
     fails(
         path,
-        &["keygen", "--bits", "2048", "--out", "customer.key"],
+        &[
+            "keygen",
+            "--no-passphrase",
+            "--bits",
+            "2048",
+            "--out",
+            "customer.key",
+        ],
         "customer.key: exists",
     );
     fails(
         path,
         &[
-            "train", "--csv", SAMPLE, "--target", "salary", "--out", "model.hm",
+            "train",
+            "--no-passphrase",
+            "--csv",
+            SAMPLE,
+            "--target",
+            "salary",
+            "--out",
+            "model.hm",
         ],
         "model.hm: exists",
     );
@@ -704,7 +767,14 @@ fn keys_and_models_are_never_replaced_unless_told() {
     fs::rename(file(path, "customer.key"), file(path, "kept.key")).expect("rename");
     fails(
         path,
-        &["keygen", "--bits", "2048", "--out", "customer.key"],
+        &[
+            "keygen",
+            "--no-passphrase",
+            "--bits",
+            "2048",
+            "--out",
+            "customer.key",
+        ],
         "customer.pub: exists",
     );
     assert!(!file(path, "customer.key").exists());
@@ -719,7 +789,14 @@ fn keys_and_models_are_never_replaced_unless_told() {
         .expect("the hecate binary")
         .current_dir(path)
         .args([
-            "train", "--csv", SAMPLE, "--target", "salary", "--out", "x.card",
+            "train",
+            "--no-passphrase",
+            "--csv",
+            SAMPLE,
+            "--target",
+            "salary",
+            "--out",
+            "x.card",
         ])
         .output()
         .expect("runs");
@@ -731,6 +808,7 @@ fn keys_and_models_are_never_replaced_unless_told() {
         path,
         &[
             "keygen",
+            "--no-passphrase",
             "--bits",
             "2048",
             "--out",
@@ -741,7 +819,15 @@ fn keys_and_models_are_never_replaced_unless_told() {
     ok(
         path,
         &[
-            "train", "--csv", SAMPLE, "--target", "salary", "--out", "model.hm", "--force",
+            "train",
+            "--no-passphrase",
+            "--csv",
+            SAMPLE,
+            "--target",
+            "salary",
+            "--out",
+            "model.hm",
+            "--force",
         ],
     );
     assert_ne!(
@@ -749,4 +835,255 @@ fn keys_and_models_are_never_replaced_unless_told() {
         before[0]
     );
     assert_ne!(fs::read(file(path, "model.hm")).expect("read"), before[2]);
+}
+
+/// CRC-32/ISO-HDLC of all but the last 4 bytes, written into them: a crafted file gets past the
+/// checksum to the rules behind it.
+fn fix_checksum(message: &mut [u8]) {
+    let signed = message.len() - 4;
+    let mut crc = !0u32;
+    for &byte in &message[..signed] {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    message[signed..].copy_from_slice(&(!crc).to_le_bytes());
+}
+
+/// The value of `field` in `hecate inspect`'s output.
+fn field<'a>(shown: &'a str, field: &str) -> &'a str {
+    shown
+        .lines()
+        .find_map(|line| line.strip_prefix(field).map(str::trim))
+        .unwrap_or_else(|| panic!("no {field:?} in {shown}"))
+}
+
+/// Keys and models sealed under a passphrase from a file: the whole job works with it, and
+/// nothing opens them without it.
+#[test]
+fn passphrase_protected_keys_and_models_work_end_to_end() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path();
+    fs::write(path.join("pass"), "correct horse battery staple\n").expect("written");
+    fs::write(path.join("wrong"), "correct horse battery stapler\n").expect("written");
+    let with = ["--passphrase-file", "pass"];
+    ok(
+        path,
+        &[
+            &["keygen", "--bits", "2048", "--out", "alice.key"][..],
+            &with,
+        ]
+        .concat(),
+    );
+    let trained = ok(
+        path,
+        &[
+            &[
+                "train", "--csv", SAMPLE, "--target", "salary", "--out", "model.hm",
+            ][..],
+            &with,
+        ]
+        .concat(),
+    );
+    assert!(trained.contains("passphrase-protected"), "{trained}");
+
+    // inspect tells without the passphrase what the file is, and with it what it holds.
+    let shown = ok(path, &["inspect", "alice.key"]);
+    assert_eq!(field(&shown, "kind"), "passphrase-protected file");
+    assert_eq!(field(&shown, "holds"), "a private key");
+    assert_eq!(
+        field(&shown, "key derivation"),
+        "Argon2id, 64 MiB, 3 passes, 4 lanes"
+    );
+    let public = ok(path, &["inspect", "alice.pub"]);
+    assert_eq!(field(&shown, "fingerprint"), field(&public, "fingerprint"));
+    assert!(!shown.contains("p and q"), "{shown}");
+    let opened = ok(path, &["inspect", "alice.key", "--passphrase-file", "pass"]);
+    assert_eq!(field(&opened, "secret"), "p and q (not shown)");
+    assert_eq!(
+        field(&ok(path, &["inspect", "model.hm"]), "holds"),
+        "a model"
+    );
+
+    let values = [36.0, 5.0, 5.0, 1.0];
+    ok(
+        path,
+        &[
+            &["encrypt", "--key", "alice.key", "--card", "model.card"][..],
+            &["--values", "36,5,5,1", "--out", "q.hq"],
+            &with,
+        ]
+        .concat(),
+    );
+    ok(
+        path,
+        &[
+            &[
+                "predict", "--model", "model.hm", "--query", "q.hq", "--out", "a.ha",
+            ][..],
+            &with,
+        ]
+        .concat(),
+    );
+    let value: f64 = ok(
+        path,
+        &[
+            &["decrypt", "--key", "alice.key", "--answer", "a.ha"][..],
+            &with,
+        ]
+        .concat(),
+    )
+    .trim()
+    .parse()
+    .expect("a number");
+    let (weights, intercept) = {
+        let plain = TempDir::new().expect("temp dir");
+        train(plain.path())
+    };
+    assert!(
+        (value - evaluate(&weights, intercept, &values)).abs() < 1e-3,
+        "{value}"
+    );
+
+    // Without the passphrase, with a wrong one, or damaged: one line, and nothing decrypted.
+    let decrypt = ["decrypt", "--key", "alice.key", "--answer", "a.ha"];
+    fails(
+        path,
+        &decrypt,
+        "protected by a passphrase, and no terminal to ask for it on: give --passphrase-file",
+    );
+    fails(
+        path,
+        &[&decrypt[..], &["--passphrase-file", "wrong"]].concat(),
+        "alice.key: wrong passphrase or damaged file",
+    );
+    fails(
+        path,
+        &[
+            "predict", "--model", "model.hm", "--query", "q.hq", "--out", "b.ha",
+        ],
+        "protected by a passphrase",
+    );
+    let sealed = fs::read(path.join("alice.key")).expect("the key");
+    let mut tampered = sealed.clone();
+    let last = tampered.len() - 10;
+    tampered[last] ^= 1;
+    fs::write(path.join("alice.key"), &tampered).expect("written");
+    fails(path, &[&decrypt[..], &with].concat(), "damaged");
+    fix_checksum(&mut tampered);
+    fs::write(path.join("alice.key"), &tampered).expect("written");
+    fails(
+        path,
+        &[&decrypt[..], &with].concat(),
+        "wrong passphrase or damaged file",
+    );
+
+    // A crafted file asking for 64 GiB of memory is refused before any is taken.
+    let default_costs = [0x80, 0x80, 0x04, 3, 4]; // 65536 KiB, 3 passes, 4 lanes as varints
+    let at = sealed
+        .windows(default_costs.len())
+        .position(|window| window == default_costs)
+        .expect("the costs");
+    let mut greedy = sealed.clone();
+    greedy.splice(at..at + 3, [0x80, 0x80, 0x80, 0x20]); // 64 Mi KiB
+    fix_checksum(&mut greedy);
+    fs::write(path.join("alice.key"), &greedy).expect("written");
+    fails(
+        path,
+        &[&decrypt[..], &with].concat(),
+        "key-derivation costs out of bounds",
+    );
+    let shown = hecate(path)
+        .args(["inspect", "alice.key"])
+        .output()
+        .expect("runs");
+    assert_eq!(shown.status.code(), Some(1));
+}
+
+/// Without a terminal to ask on, `keygen` and `train` refuse before any work and name both ways
+/// out; an empty passphrase is refused, a weak one warned about.
+#[test]
+fn new_secrets_need_a_passphrase_or_an_explicit_no() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path();
+    for args in [
+        &["keygen", "--bits", "2048", "--out", "bob.key"][..],
+        &[
+            "train", "--csv", SAMPLE, "--target", "salary", "--out", "model.hm",
+        ],
+    ] {
+        fails(
+            path,
+            args,
+            "no terminal to ask for a passphrase on: give --passphrase-file FILE, or --no-passphrase",
+        );
+    }
+    fs::write(path.join("empty"), "\n").expect("written");
+    fails(
+        path,
+        &[
+            "keygen",
+            "--bits",
+            "2048",
+            "--out",
+            "bob.key",
+            "--passphrase-file",
+            "empty",
+        ],
+        "an empty passphrase protects nothing",
+    );
+    fails(
+        path,
+        &[
+            "keygen",
+            "--bits",
+            "2048",
+            "--out",
+            "bob.key",
+            "--format",
+            "phe-json",
+            "--passphrase-file",
+            "empty",
+        ],
+        "custkeys.json has no passphrase protection",
+    );
+    assert_eq!(
+        fs::read_dir(path).expect("listed").count(),
+        1,
+        "nothing written"
+    );
+    fs::write(path.join("weak"), "password\n").expect("written");
+    let output = hecate(path)
+        .args([
+            "keygen",
+            "--bits",
+            "2048",
+            "--out",
+            "bob.key",
+            "--passphrase-file",
+            "weak",
+        ])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: the passphrase is very weak"),
+        "{stderr}"
+    );
+    // A plain file is written on request, and says so.
+    let shown = ok(
+        path,
+        &[
+            "keygen",
+            "--bits",
+            "2048",
+            "--out",
+            "plain.key",
+            "--no-passphrase",
+        ],
+    );
+    assert!(shown.contains("without a passphrase"), "{shown}");
+    assert!(field(&ok(path, &["inspect", "plain.key"]), "protected").starts_with("no"));
 }

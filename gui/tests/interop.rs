@@ -45,6 +45,7 @@ fn the_walkthrough_in_phe_json() {
         path,
         &[
             "keygen",
+            "--no-passphrase",
             "--format",
             "phe-json",
             "--bits",
@@ -187,6 +188,7 @@ fn bad_phe_files_are_clear_errors() {
         path,
         &[
             "keygen",
+            "--no-passphrase",
             "--format",
             "phe-json",
             "--bits",
@@ -199,6 +201,7 @@ fn bad_phe_files_are_clear_errors() {
         path,
         &[
             "keygen",
+            "--no-passphrase",
             "--format",
             "phe-json",
             "--bits",
@@ -415,6 +418,7 @@ fn a_hecate_customer_gets_a_python_paillier_prediction() {
             path,
             &[
                 "keygen",
+                "--no-passphrase",
                 "--format",
                 "phe-json",
                 "--bits",

@@ -2,22 +2,73 @@
 
 use anyhow::Result;
 use hecate::{
-    Answer, FeatureSpec, KeySize, Kind, Model, ModelCard, Name, PrivateKey, Query,
+    Answer, FeatureSpec, KeySize, Kind, Model, ModelCard, Name, PrivateKey, Query, Sealed, Subject,
     answer_addressee, key_bits, public_key_with_proof,
 };
 
+use crate::sealing::{self, Passphrase};
 use crate::with_key_size;
 
-/// Lines of `(field, value)` that describe the file.
-pub fn inspect(bytes: &[u8]) -> Result<Vec<(&'static str, String)>> {
+/// Lines of `(field, value)` that describe the file. A passphrase-protected file is described
+/// from its header; with its passphrase, what it holds is described too.
+pub fn inspect(
+    bytes: &[u8],
+    passphrase: Option<&Passphrase>,
+) -> Result<Vec<(&'static str, String)>> {
     let kind = Kind::of(bytes)?;
     let mut lines = vec![
         ("kind", kind.to_string()),
         ("size", format!("{} bytes", bytes.len())),
     ];
+    if kind == Kind::Sealed {
+        sealed(bytes, &mut lines)?;
+        if let Some(passphrase) = passphrase {
+            let inner = sealing::open(bytes, passphrase)?;
+            let inner_kind = Kind::of(&inner)?;
+            describe(inner_kind, &inner, &mut lines)?;
+        }
+        return Ok(lines);
+    }
+    if matches!(kind, Kind::PrivateKey | Kind::Model) {
+        lines.push((
+            "protected",
+            "no: anyone who copies this file has its secret".into(),
+        ));
+    }
+    describe(kind, bytes, &mut lines)?;
+    Ok(lines)
+}
+
+/// What a sealed file says of itself, without the passphrase.
+fn sealed(bytes: &[u8], lines: &mut Vec<(&'static str, String)>) -> Result<()> {
+    let header = Sealed::from_bytes(bytes)?.header;
+    lines.push(("holds", format!("a {}", header.subject.kind())));
+    lines.push((
+        "protected",
+        "by a passphrase (Argon2id, XChaCha20-Poly1305)".into(),
+    ));
+    lines.push((
+        "key derivation",
+        format!(
+            "Argon2id, {} MiB, {} passes, {} lanes",
+            f64::from(header.kdf.memory_kib) / 1024.0,
+            header.kdf.passes,
+            header.kdf.lanes
+        ),
+    ));
+    match header.subject {
+        Subject::PrivateKey(fingerprint) => lines.push(("fingerprint", fingerprint.to_string())),
+        Subject::Model(id) => lines.push(("model id", id.to_string())),
+    }
+    Ok(())
+}
+
+/// The lines of every kind but a sealed one.
+fn describe(kind: Kind, bytes: &[u8], lines: &mut Vec<(&'static str, String)>) -> Result<()> {
     match kind {
+        Kind::Sealed => anyhow::bail!("a sealed file inside a sealed file"),
         Kind::PublicKey | Kind::PrivateKey | Kind::Query => {
-            with_key_size!(key_bits(bytes)?, |S| keyed::<S>(kind, bytes, &mut lines))?;
+            with_key_size!(key_bits(bytes)?, |S| keyed::<S>(kind, bytes, lines))?;
         }
         Kind::Answer => {
             let (fingerprint, model) = answer_addressee(bytes)?;
@@ -30,7 +81,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Vec<(&'static str, String)>> {
             lines.push(("model id", card.id().to_string()));
             lines.push(("target", card.target().to_owned()));
             lines.push(("features", names(card.features())));
-            specs(card.features(), card.specs(), &mut lines);
+            specs(card.features(), card.specs(), lines);
             lines.push(("weight exponent", card.weight_exponent().to_string()));
             lines.push(("weight bits", card.weight_bits().to_string()));
             lines.push(("intercept bits", card.intercept_bits().to_string()));
@@ -50,11 +101,11 @@ pub fn inspect(bytes: &[u8]) -> Result<Vec<(&'static str, String)>> {
             lines.push(("model id", model.id().to_string()));
             lines.push(("target", model.target().to_owned()));
             lines.push(("features", names(model.features())));
-            specs(model.features(), model.specs(), &mut lines);
+            specs(model.features(), model.specs(), lines);
             lines.push(("secret", "the weights (not shown)".into()));
         }
     }
-    Ok(lines)
+    Ok(())
 }
 
 fn keyed<S: KeySize>(

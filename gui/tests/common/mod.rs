@@ -57,7 +57,15 @@ pub fn train(dir: &Path) -> (Vec<f64>, f64) {
     let report = ok(
         dir,
         &[
-            "train", "--csv", SAMPLE, "--target", "salary", "--out", "model.hm", "--force",
+            "train",
+            "--no-passphrase",
+            "--csv",
+            SAMPLE,
+            "--target",
+            "salary",
+            "--out",
+            "model.hm",
+            "--force",
         ],
     );
     let mut lines = report.lines();
