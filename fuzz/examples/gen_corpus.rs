@@ -16,6 +16,7 @@ use hecate::{
 };
 use hecate_fuzz::{dec, encode, rng, uint};
 use hecate_gui::interop::phe;
+use hecate_gui::sealing::{self, Passphrase};
 
 const VECTORS: &str = include_str!("../../core/tests/vectors/python_paillier.json");
 const EMPLOYEES: &str = include_str!("../../data/employees.csv");
@@ -76,6 +77,19 @@ fn model() -> Model {
     model
 }
 
+/// `message` sealed under "fuzz" at the least costs, so that the `sealed` target reaches opening.
+fn sealed(message: &[u8], seed: u64) -> Vec<u8> {
+    let cheap = hecate::KdfParams {
+        memory_kib: 64,
+        passes: 1,
+        lanes: 1,
+    };
+    let passphrase = Passphrase::new("fuzz".into());
+    sealing::seal_with(message, &passphrase, cheap, &mut rng(seed))
+        .expect("sealed")
+        .to_vec()
+}
+
 /// Messages and python-paillier files for one key size; `answers` only for the fixed keys the
 /// answer targets decode with.
 fn sized<S: KeySize>(corpus: &Corpus, key: &PrivateKey<S>, model: &Model, answers: bool) {
@@ -97,6 +111,10 @@ fn sized<S: KeySize>(corpus: &Corpus, key: &PrivateKey<S>, model: &Model, answer
         &format!("private-{bits}.hsk"),
         &encode(|o| key.to_bytes(o)),
     );
+    if bits == 2048 {
+        let message = sealed(&encode(|o| key.to_bytes(o)), 17);
+        corpus.message("sealed", &format!("private-{bits}-sealed.he"), &message);
+    }
     let values = [36.0, 5.0, 5.0, 1.0];
     let card = model.card(&[1024, 2048, 3072, 4096]).expect("card");
     let features = public
@@ -189,6 +207,8 @@ fn main() {
     let vectors: serde_json::Value = serde_json::from_str(VECTORS).expect("vectors");
     let model = model();
     corpus.message("model", "model-4.hm", &encode(|o| model.to_bytes(o)));
+    let message = sealed(&encode(|o| model.to_bytes(o)), 16);
+    corpus.message("sealed", "model-4-sealed.he", &message);
     let spec = FeatureSpec::from_range(-1, -4.0, 4.0).expect("a spec");
     let (small, _) =
         Model::from_f64("y", &["x"], &[spec], &[-0.125], 3.0, &mut rng(14)).expect("a model");

@@ -179,7 +179,7 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         passphrase_file: Option<PathBuf>,
     },
-    /// Operations per second of each step on this machine, single-threaded.
+    /// Operations per second of each step on this machine, single-threaded (but Argon2id).
     Bench {
         /// Bits of the modulus n: 2048, 3072 or 4096.
         #[arg(long, default_value_t = 2048)]
@@ -424,6 +424,7 @@ pub fn run(command: Command) -> Result<()> {
                     ("predict, 100 features", rates.predict100),
                     ("prove key", rates.prove_key),
                     ("verify key proof", rates.verify_key_proof),
+                    ("open sealed key", rates.open_sealed_key),
                 ] {
                     println!("  {name:<26} {rate:>10.2} /s {:>10.3} ms", 1e3 / rate);
                 }

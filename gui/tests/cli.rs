@@ -650,7 +650,6 @@ fn bench_reports_every_rate_as_json() {
     assert_eq!(rates["bits"], 2048);
     for name in [
         "keygen",
-        "--no-passphrase",
         "encrypt_public",
         "encrypt_crt",
         "decrypt",
@@ -658,6 +657,7 @@ fn bench_reports_every_rate_as_json() {
         "predict100",
         "prove_key",
         "verify_key_proof",
+        "open_sealed_key",
     ] {
         let rate = rates[name]
             .as_f64()

@@ -8,7 +8,8 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 
-use super::os_rng;
+use super::{encode, os_rng};
+use crate::sealing::{self, Passphrase};
 use crate::with_key_size;
 
 /// Operations per second.
@@ -32,6 +33,9 @@ pub struct Rates {
     pub prove_key: f64,
     /// Verifications of such a proof, trial division included.
     pub verify_key_proof: f64,
+    /// Openings of a passphrase-protected private key: Argon2id at the default costs (its lanes
+    /// on every core: the one step here that is not single-threaded), then the AEAD and decoding.
+    pub open_sealed_key: f64,
 }
 
 /// Measures every rate, each for at least `time` and 3 runs.
@@ -54,6 +58,9 @@ fn bench_sized<S: KeySize>(time: Duration) -> Result<Rates> {
     let prove_key = rate(time, || key.prove_key().map(drop))?;
     let proof = key.prove_key()?;
     let verify_key_proof = rate(time, || proof.verify(public))?;
+    let passphrase = Passphrase::new("correct horse battery staple".into());
+    let sealed = sealing::seal(&encode(|out| key.to_bytes(out))?, &passphrase)?;
+    let open_sealed_key = rate(time, || sealing::open(&sealed, &passphrase).map(drop))?;
     Ok(Rates {
         bits: S::BITS,
         keygen,
@@ -64,6 +71,7 @@ fn bench_sized<S: KeySize>(time: Duration) -> Result<Rates> {
         predict100,
         prove_key,
         verify_key_proof,
+        open_sealed_key,
     })
 }
 
