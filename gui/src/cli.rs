@@ -1,6 +1,6 @@
 //! The `hecate` command line: argument parsing and printing; the work is in `workflows`.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -12,6 +12,25 @@ use hecate_gui::files::{self, Access};
 use hecate_gui::workflows::{bench, decrypt, encrypt, inspect, keygen, predict, train};
 use rayon::prelude::*;
 use zeroize::Zeroizing;
+
+/// `println!` for the reports on standard output: a reader that has gone (`hecate train … |
+/// head -1`) is no reason to stop, since the work's result is in files, so a closed pipe is
+/// ignored (and the exit status stays 0); any other failure to write is an error.
+macro_rules! println {
+    ($($arg:tt)*) => {
+        print_line(format_args!($($arg)*))?
+    };
+}
+
+/// One line on standard output for [`println!`].
+fn print_line(line: std::fmt::Arguments<'_>) -> Result<()> {
+    match writeln!(std::io::stdout().lock(), "{line}") {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(error).context("standard output: cannot write")
+        }
+        _ => Ok(()),
+    }
+}
 
 /// Private prediction with Paillier encryption: a customer encrypts, a company predicts on
 /// ciphertexts, only the customer decrypts.

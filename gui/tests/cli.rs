@@ -750,3 +750,26 @@ fn keys_and_models_are_never_replaced_unless_told() {
     );
     assert_ne!(fs::read(file(path, "model.hm")).expect("read"), before[2]);
 }
+
+/// A reader that stops reading (`hecate train … | head -1`) is no failure: no panic, the model is
+/// still written, exit status 0.
+#[test]
+fn a_closed_standard_output_is_not_a_panic() {
+    let dir = TempDir::new().expect("temp dir");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("hecate"))
+        .current_dir(dir.path())
+        .args([
+            "train", "--csv", SAMPLE, "--target", "salary", "--out", "model.hm",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    // Closed before `train` prints its first line.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(file(dir.path(), "model.hm").exists() && file(dir.path(), "model.card").exists());
+}
