@@ -440,6 +440,7 @@ fn with_spinner<T>(message: String, work: impl FnOnce() -> T) -> T {
 /// Refuses, before any work, to write a secret file (and its public companion) over existing files
 /// unless `force`, and a companion that would be the secret file itself.
 fn check_outputs(secret: &Path, public: Option<&Path>, what: &str, force: bool) -> Result<()> {
+    files::check_folder(secret)?;
     if public == Some(secret) {
         bail!(
             "{}: the {what} and its public companion would be the same file; choose another --out",
@@ -576,6 +577,9 @@ fn run_predict(model_path: &Path, queries: &[PathBuf], out: &Path, format: Forma
             out.display(),
             paths.len()
         );
+    }
+    if single {
+        files::check_folder(out)?;
     }
     // Where each answer goes, decided before any work: no answer may overwrite a query or another.
     let targets: Vec<PathBuf> = paths

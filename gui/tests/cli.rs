@@ -773,3 +773,92 @@ fn a_closed_standard_output_is_not_a_panic() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(file(dir.path(), "model.hm").exists() && file(dir.path(), "model.card").exists());
 }
+
+/// Public files (cards, public keys, queries, answers) get 0666 less the umask, as the user's
+/// other tools give; private ones stay 0600 whatever the umask.
+#[cfg(unix)]
+#[test]
+fn public_files_respect_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path();
+    let binary = assert_cmd::cargo::cargo_bin("hecate");
+    for (umask, public) in [("077", 0o600), ("027", 0o640), ("002", 0o664)] {
+        let out = format!("m{umask}.hm");
+        let status = std::process::Command::new("sh")
+            .current_dir(path)
+            .args(["-c", &format!("umask {umask}; exec \"$0\" \"$@\"")])
+            .arg(&binary)
+            .args([
+                "train", "--csv", SAMPLE, "--target", "salary", "--out", &out,
+            ])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("runs");
+        assert!(status.success());
+        let mode = |name: &str| {
+            fs::metadata(file(path, name))
+                .expect("exists")
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode(&out), 0o600, "umask {umask}: the model");
+        assert_eq!(
+            mode(&format!("m{umask}.card")),
+            public,
+            "umask {umask}: the card"
+        );
+    }
+}
+
+/// A missing folder in --out is named as such, before any work, never by a temporary file's name.
+#[test]
+fn a_missing_output_folder_is_named() {
+    let dir = setup();
+    let path = dir.path();
+    let commands: [&[&str]; 4] = [
+        &[
+            "encrypt",
+            "--key",
+            "customer.key",
+            "--values",
+            "1,2",
+            "--out",
+            "nodir/x.hq",
+        ],
+        &[
+            "predict",
+            "--model",
+            "model.hm",
+            "--query",
+            "query.hq",
+            "--out",
+            "nodir/x.ha",
+        ],
+        &["keygen", "--bits", "2048", "--out", "nodir/x.key"],
+        &[
+            "train",
+            "--csv",
+            SAMPLE,
+            "--target",
+            "salary",
+            "--out",
+            "nodir/x.hm",
+        ],
+    ];
+    for args in commands {
+        let output = hecate(path).args(args).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr, "hecate: nodir: no such folder\n", "{args:?}");
+        // Before any work: nothing reported on standard output.
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+    fs::write(file(path, "plain"), b"a file").expect("write");
+    fails(
+        path,
+        &["keygen", "--bits", "2048", "--out", "plain/x.key"],
+        "plain: not a folder",
+    );
+}
