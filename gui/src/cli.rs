@@ -301,7 +301,7 @@ pub fn run(command: Command) -> Result<()> {
                         .map(|json| Zeroizing::new(json.into_bytes()))
                 }
             }
-            .with_context(|| key.display().to_string())?;
+            .map_err(|error| blame(error, &key))?;
             files::write(&out, &query, Access::Public)?;
             println!("wrote {} ({} features)", out.display(), values.len());
             Ok(())
@@ -362,7 +362,8 @@ pub fn run(command: Command) -> Result<()> {
         } => {
             let key_file = files::read_secret(&key)?;
             // A key file of the wrong kind is the key's fault, not the answer's.
-            let kind = hecate::Kind::of(&key_file).with_context(|| key.display().to_string())?;
+            let kind = hecate_gui::workflows::kind_of(&key_file)
+                .with_context(|| key.display().to_string())?;
             if kind != hecate::Kind::PrivateKey {
                 bail!("{}: expected a private key, found a {kind}", key.display());
             }
@@ -422,8 +423,23 @@ fn read_card(path: &Path) -> Result<ModelCard> {
     ModelCard::from_bytes(&files::read(path)?).with_context(|| path.display().to_string())
 }
 
+/// An encryption error named by what it is about: `--values`, `--names`, or else the key file.
+fn blame(error: anyhow::Error, key: &Path) -> anyhow::Error {
+    match error.downcast_ref::<encrypt::InputError>().map(|e| e.input) {
+        Some(encrypt::Input::Values) => error.context("--values"),
+        Some(encrypt::Input::Names) => error.context("--names"),
+        None => error.context(key.display().to_string()),
+    }
+}
+
 /// A file's bytes as UTF-8 text (python-paillier's JSON).
 fn text<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str> {
+    if let Ok(kind) = hecate::Kind::of(bytes) {
+        bail!(
+            "{}: a Hecate {kind}, not python-paillier JSON: leave out --format phe-json",
+            path.display()
+        );
+    }
     std::str::from_utf8(bytes).with_context(|| format!("{}: not UTF-8 text", path.display()))
 }
 
