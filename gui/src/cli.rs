@@ -1,6 +1,6 @@
 //! The `hecate` command line: argument parsing and printing; the work is in `workflows`.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -13,6 +13,25 @@ use hecate_gui::sealing::{self, Passphrase};
 use hecate_gui::workflows::{bench, decrypt, encrypt, inspect, keygen, predict, train};
 use rayon::prelude::*;
 use zeroize::Zeroizing;
+
+/// `println!` for the reports on standard output: a reader that has gone (`hecate train … |
+/// head -1`) is no reason to stop, since the work's result is in files, so a closed pipe is
+/// ignored (and the exit status stays 0); any other failure to write is an error.
+macro_rules! println {
+    ($($arg:tt)*) => {
+        print_line(format_args!($($arg)*))?
+    };
+}
+
+/// One line on standard output for [`println!`].
+fn print_line(line: std::fmt::Arguments<'_>) -> Result<()> {
+    match writeln!(std::io::stdout().lock(), "{line}") {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(error).context("standard output: cannot write")
+        }
+        _ => Ok(()),
+    }
+}
 
 /// Private prediction with Paillier encryption: a customer encrypts, a company predicts on
 /// ciphertexts, only the customer decrypts.
@@ -317,7 +336,7 @@ pub fn run(command: Command) -> Result<()> {
                         .map(|json| Zeroizing::new(json.into_bytes()))
                 }
             }
-            .with_context(|| key.display().to_string())?;
+            .map_err(|error| blame(error, &key))?;
             files::write(&out, &query, Access::Public)?;
             println!("wrote {} ({} features)", out.display(), values.len());
             Ok(())
@@ -385,7 +404,8 @@ pub fn run(command: Command) -> Result<()> {
         } => {
             let key_file = read_secret(&key, passphrase_file.as_deref())?;
             // A key file of the wrong kind is the key's fault, not the answer's.
-            let kind = hecate::Kind::of(&key_file).with_context(|| key.display().to_string())?;
+            let kind = hecate_gui::workflows::kind_of(&key_file)
+                .with_context(|| key.display().to_string())?;
             if kind != hecate::Kind::PrivateKey {
                 bail!("{}: expected a private key, found a {kind}", key.display());
             }
@@ -533,8 +553,23 @@ fn read_card(path: &Path) -> Result<ModelCard> {
     ModelCard::from_bytes(&files::read(path)?).with_context(|| path.display().to_string())
 }
 
+/// An encryption error named by what it is about: `--values`, `--names`, or else the key file.
+fn blame(error: anyhow::Error, key: &Path) -> anyhow::Error {
+    match error.downcast_ref::<encrypt::InputError>().map(|e| e.input) {
+        Some(encrypt::Input::Values) => error.context("--values"),
+        Some(encrypt::Input::Names) => error.context("--names"),
+        None => error.context(key.display().to_string()),
+    }
+}
+
 /// A file's bytes as UTF-8 text (python-paillier's JSON).
 fn text<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str> {
+    if let Ok(kind) = hecate::Kind::of(bytes) {
+        bail!(
+            "{}: a Hecate {kind}, not python-paillier JSON: leave out --format phe-json",
+            path.display()
+        );
+    }
     std::str::from_utf8(bytes).with_context(|| format!("{}: not UTF-8 text", path.display()))
 }
 
@@ -551,6 +586,7 @@ fn with_spinner<T>(message: String, work: impl FnOnce() -> T) -> T {
 /// Refuses, before any work, to write a secret file (and its public companion) over existing files
 /// unless `force`, and a companion that would be the secret file itself.
 fn check_outputs(secret: &Path, public: Option<&Path>, what: &str, force: bool) -> Result<()> {
+    files::check_folder(secret)?;
     if public == Some(secret) {
         bail!(
             "{}: the {what} and its public companion would be the same file; choose another --out",
@@ -715,6 +751,9 @@ fn run_predict(model: &Model, queries: &[PathBuf], out: &Path, format: Format) -
             out.display(),
             paths.len()
         );
+    }
+    if single {
+        files::check_folder(out)?;
     }
     // Where each answer goes, decided before any work: no answer may overwrite a query or another.
     let targets: Vec<PathBuf> = paths

@@ -74,34 +74,71 @@ pub fn write_new(path: &Path, bytes: &[u8], access: Access) -> Result<bool> {
 
 /// `bytes` in a new temporary file beside `path`, synced, with `path`'s future permissions.
 fn temporary(path: &Path, bytes: &[u8], access: Access) -> Result<tempfile::NamedTempFile> {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut file = tempfile::Builder::new()
-        .prefix(".hecate-")
-        .tempfile_in(&directory)
-        .with_context(|| {
-            format!(
-                "{}: cannot create a file in {}",
+    let directory = folder(path);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".hecate-");
+    if access == Access::Public {
+        // Created as 0666 less the umask, like any file the user's tools write (tempfile's 0600
+        // is for secrets).
+        public_mode(&mut builder);
+    }
+    let mut file = builder.tempfile_in(&directory).map_err(|error| {
+        // Named by the user's path, never by the temporary file's.
+        if directory.is_dir() {
+            anyhow::anyhow!(
+                "{}: cannot create a file in {}: {}",
                 path.display(),
-                directory.display()
+                directory.display(),
+                error.kind()
             )
-        })?;
-    // The temporary file starts as 0600; a public file is opened to everyone the directory allows.
-    set_mode(
-        file.as_file(),
-        if access == Access::Private {
-            0o600
         } else {
-            0o644
-        },
-    )?;
+            no_folder(&directory)
+        }
+    })?;
+    if access == Access::Private {
+        // Exactly 0600, whatever the umask.
+        set_mode(file.as_file(), 0o600)?;
+    }
     file.write_all(bytes)
         .and_then(|()| file.as_file().sync_all())
         .with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(file)
 }
+
+/// The folder a file at `path` goes in.
+fn folder(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Refuses, before any work, a `path` to write to whose folder does not exist.
+pub fn check_folder(path: &Path) -> Result<()> {
+    let directory = folder(path);
+    if directory.is_dir() {
+        Ok(())
+    } else {
+        Err(no_folder(&directory))
+    }
+}
+
+fn no_folder(directory: &Path) -> anyhow::Error {
+    if directory.exists() {
+        anyhow::anyhow!("{}: not a folder", directory.display())
+    } else {
+        anyhow::anyhow!("{}: no such folder", directory.display())
+    }
+}
+
+#[cfg(unix)]
+fn public_mode(builder: &mut tempfile::Builder<'_, '_>) {
+    use std::os::unix::fs::PermissionsExt;
+    builder.permissions(fs::Permissions::from_mode(0o666));
+}
+
+#[cfg(not(unix))]
+fn public_mode(_builder: &mut tempfile::Builder<'_, '_>) {}
 
 #[cfg(unix)]
 fn set_mode(file: &fs::File, mode: u32) -> Result<()> {

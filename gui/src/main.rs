@@ -24,6 +24,12 @@ fn main() -> ExitCode {
 /// With no subcommand: the desktop app, or help in a headless build.
 #[cfg(feature = "gui")]
 fn open_app() -> ExitCode {
+    // Without a display the windowing library's own error is obscure (it names a registry path).
+    let unset = |name| std::env::var_os(name).is_none_or(|value| value.is_empty());
+    if cfg!(all(unix, not(target_os = "macos"))) && unset("DISPLAY") && unset("WAYLAND_DISPLAY") {
+        eprintln!("hecate: no display: use a subcommand (hecate --help)");
+        return ExitCode::FAILURE;
+    }
     match hecate_gui::app::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -25,6 +25,11 @@ pub fn key_bits(text: &str) -> Result<u32> {
     u32::try_from(bits).map_err(|_| anyhow!("n has {bits} bits"))
 }
 
+/// Whether `bytes` look like one of python-paillier's JSON files (a public key inside).
+pub fn looks_like(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|text| key_bits(text).is_ok())
+}
+
 /// A `custkeys.json` for `key`.
 pub fn write_keys<S: KeySize>(key: &PrivateKey<S>) -> Result<String> {
     let (p, q) = key.primes();

@@ -1,8 +1,9 @@
 //! The customer's last step: the answer decrypted and decoded.
 
-use anyhow::Result;
-use hecate::{Answer, Fingerprint, KeySize, ModelId, PrivateKey, key_bits};
+use anyhow::{Result, anyhow};
+use hecate::{Answer, Fingerprint, KeySize, Kind, ModelId, PrivateKey, answer_addressee, key_bits};
 
+use super::expect_kind;
 use crate::interop::phe;
 use crate::with_key_size;
 
@@ -29,6 +30,7 @@ impl std::fmt::Debug for Decrypted {
 /// Decrypts the answer in `answer_file` with the private key in `key_file`; refuses an answer
 /// for another key.
 pub fn decrypt(key_file: &[u8], answer_file: &[u8]) -> Result<Decrypted> {
+    expect_kind(key_file, &[Kind::PrivateKey])?;
     with_key_size!(key_bits(key_file)?, |S| PrivateKey::<S>::from_bytes(
         key_file
     )?
@@ -47,7 +49,17 @@ where
     Self: Send + Sync,
 {
     fn decrypt_answer_file(&self, answer_file: &[u8]) -> Result<Decrypted> {
-        let answer = Answer::from_bytes(answer_file, self.public_key())?;
+        expect_kind(answer_file, &[Kind::Answer])?;
+        let answer =
+            Answer::from_bytes(answer_file, self.public_key()).map_err(|error| {
+                match (error, answer_addressee(answer_file)) {
+                    (hecate::Error::KeyMismatch, Ok((addressee, _))) => anyhow!(
+                        "answer is for another key ({addressee:.16}), not for this one ({:.16})",
+                        self.public_key().fingerprint()
+                    ),
+                    _ => error.into(),
+                }
+            })?;
         let value = self.decrypt_answer(&answer)?.decode(self.public_key())?;
         Ok(Decrypted {
             value,

@@ -1,13 +1,13 @@
 //! The customer's query: feature values encoded and encrypted under their key.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use hecate::{
     DEFAULT_FEATURE_EXPONENT, EncryptedFeatures, KeyProof, KeySize, Kind, ModelCard, Name, Names,
     PrivateKey, PublicKey, Query, key_bits, parse_name, public_key_with_proof,
 };
 use zeroize::Zeroizing;
 
-use super::{encode, os_rng};
+use super::{encode, expect_kind, os_rng};
 use crate::interop::phe;
 use crate::with_key_size;
 
@@ -51,6 +51,7 @@ pub fn encrypt(
     card: Option<&ModelCard>,
     names: Option<&[String]>,
 ) -> Result<Zeroizing<Vec<u8>>> {
+    expect_kind(key_file, &[Kind::PrivateKey, Kind::PublicKey])?;
     with_key_size!(key_bits(key_file)?, |S| encrypt_sized::<S>(
         key_file, values, card, names
     ))
@@ -76,17 +77,19 @@ fn encrypt_sized<S: KeySize>(
             card.features().iter().cloned().collect()
         }
         (None, Some(given)) => {
-            if given.len() != values.len() {
-                bail!("{} names for {} values", given.len(), values.len());
-            }
+            check_name_count(given, values)?;
             given
                 .iter()
-                .map(|name| parse_name(name).with_context(|| format!("feature name {name:?}")))
+                .map(|name| {
+                    parse_name(name)
+                        .with_context(|| format!("feature name {name:?}"))
+                        .map_err(|error| about(Input::Names, error))
+                })
                 .collect::<Result<_>>()?
         }
         (None, None) => Names::new(),
     };
-    let features = encrypt_values(&key, card, values)?;
+    let features = encrypt_values(&key, card, values, &names)?;
     let query = Query {
         key,
         proof,
@@ -109,13 +112,12 @@ pub fn encrypt_phe(
         let key = phe::read_public_key::<S>(keys)?;
         match (card, names) {
             (Some(card), _) => check_card(card, S::BITS, values.len(), names)?,
-            (None, Some(names)) if names.len() != values.len() => {
-                bail!("{} names for {} values", names.len(), values.len());
-            }
-            (None, _) => {}
+            (None, Some(names)) => check_name_count(names, values)?,
+            (None, None) => {}
         }
         // python-paillier companies align exponents themselves: Hecate's encoding suits them.
-        phe::write_query(&key, &encrypt_values(&key, card, values)?)
+        let names = names.unwrap_or_default();
+        phe::write_query(&key, &encrypt_values(&key, card, values, names)?)
     })
 }
 
@@ -125,13 +127,96 @@ fn encrypt_values<S: KeySize>(
     key: &PublicKey<S>,
     card: Option<&ModelCard>,
     values: &[f64],
+    names: &[impl AsRef<str>],
 ) -> Result<EncryptedFeatures<S>> {
     Ok(match card {
         Some(card) => key
             .encrypt_for_card(card, values, &mut os_rng())
-            .map_err(|error| out_of_range(error, card, values))?,
-        None => key.encrypt_features(values, DEFAULT_FEATURE_EXPONENT, &mut os_rng())?,
+            .map_err(|error| about(Input::Values, out_of_range(error, card, values)))?,
+        None => key
+            .encrypt_features(values, DEFAULT_FEATURE_EXPONENT, &mut os_rng())
+            .map_err(|error| about(Input::Values, too_large(error, values, names)))?,
     })
+}
+
+/// A refusal of a value too large for [`DEFAULT_FEATURE_EXPONENT`] with the value and its name,
+/// rather than "overflows the plaintext space"; other errors as they are. The values are the
+/// customer's own, being refused before anything is encrypted: naming one leaks nothing.
+fn too_large(error: hecate::Error, values: &[f64], names: &[impl AsRef<str>]) -> anyhow::Error {
+    if !matches!(
+        error,
+        hecate::Error::FeatureTooLarge | hecate::Error::Overflow
+    ) {
+        return error.into();
+    }
+    // Mantissas below 2^64 at 16^e: magnitudes below 2^(64 + 4e).
+    let limit = 2f64.powi(64 + 4 * DEFAULT_FEATURE_EXPONENT);
+    let Some(index) = values.iter().position(|value| value.abs() >= limit) else {
+        return error.into();
+    };
+    let value = values.get(index).copied().unwrap_or(f64::NAN);
+    let name = names.get(index).map_or_else(
+        || format!("value {}", index + 1),
+        |name| name.as_ref().to_owned(),
+    );
+    anyhow!(
+        "{name} = {} is too large: without a model card values are encoded at \
+         16^{DEFAULT_FEATURE_EXPONENT}, which holds magnitudes below {}",
+        shown(value),
+        shown(limit)
+    )
+}
+
+/// A value as a message shows it: `36`, `-2.5`, but `1e-70` rather than 70 zeros.
+fn shown(value: f64) -> String {
+    if value != 0.0 && !(1e-4..1e16).contains(&value.abs()) {
+        format!("{value:e}")
+    } else {
+        value.to_string()
+    }
+}
+
+fn check_name_count(names: &[String], values: &[f64]) -> Result<()> {
+    if names.len() == values.len() {
+        Ok(())
+    } else {
+        let error = anyhow!("{} names for {} values", names.len(), values.len());
+        Err(about(Input::Names, error))
+    }
+}
+
+/// The input of an encryption that an error is about, so that a front end can name it (its file
+/// or option); errors without one are about the key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// The feature values.
+    Values,
+    /// The feature names given with them.
+    Names,
+}
+
+/// An error about one [`Input`]; shown as the error alone.
+#[derive(Debug)]
+pub struct InputError {
+    /// The input it is about.
+    pub input: Input,
+    error: anyhow::Error,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+fn about(input: Input, error: impl Into<anyhow::Error>) -> anyhow::Error {
+    InputError {
+        input,
+        error: error.into(),
+    }
+    .into()
 }
 
 /// A range refusal with the feature's name and declared range; other errors as they are.
@@ -145,8 +230,9 @@ fn out_of_range(error: hecate::Error, card: &ModelCard, values: &[f64]) -> anyho
             let (low, high) = spec.range();
             let value = values.get(index).copied().unwrap_or(f64::NAN);
             anyhow::anyhow!(
-                "{name} = {value} is outside the range the model declares for it, {low}..{high}: \
-                 the answer would be wrong, so it is not sent"
+                "{name} = {} is outside the range the model declares for it, {low}..{high}: \
+                 the answer would be wrong, so it is not sent",
+                shown(value)
             )
         }
         _ => error.into(),
@@ -157,16 +243,19 @@ fn check_card(card: &ModelCard, bits: u32, count: usize, names: Option<&[String]
     let expected: Vec<&str> = card.features().iter().map(Name::as_str).collect();
     if !card.key_sizes().contains(&bits) {
         bail!(
-            "the model accepts keys of {:?} bits, this key has {bits}",
-            card.key_sizes()
+            "the model accepts keys of {} bits, this key has {bits}",
+            key_sizes(card.key_sizes())
         );
     }
     if count != expected.len() {
-        bail!(
-            "{count} values given, the model expects {}: {}",
-            expected.len(),
-            expected.join(",")
-        );
+        return Err(about(
+            Input::Values,
+            anyhow!(
+                "{count} values given, the model expects {}: {}",
+                expected.len(),
+                expected.join(",")
+            ),
+        ));
     }
     if let Some(names) = names
         && names
@@ -174,18 +263,37 @@ fn check_card(card: &ModelCard, bits: u32, count: usize, names: Option<&[String]
             .map(String::as_str)
             .ne(expected.iter().copied())
     {
-        bail!(
-            "the names {} are not the model's features {}",
-            names.join(","),
-            expected.join(",")
-        );
+        return Err(about(
+            Input::Names,
+            anyhow!(
+                "the names {} are not the model's features {}",
+                names.join(","),
+                expected.join(",")
+            ),
+        ));
     }
     Ok(())
 }
 
+/// `3072` or `2048, 3072 or 4096`: key sizes in bits, as a sentence lists them.
+pub fn key_sizes(bits: &[u32]) -> String {
+    let names: Vec<String> = bits.iter().map(u32::to_string).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_values;
+    use super::{key_sizes, parse_values};
+
+    #[test]
+    fn key_sizes_read_as_a_sentence() {
+        assert_eq!(key_sizes(&[3072]), "3072");
+        assert_eq!(key_sizes(&[2048, 4096]), "2048 or 4096");
+        assert_eq!(key_sizes(&[2048, 3072, 4096]), "2048, 3072 or 4096");
+    }
 
     #[test]
     fn values_lists() {

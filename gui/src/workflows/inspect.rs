@@ -1,11 +1,12 @@
 //! What a Hecate file is, never a secret: the kind, sizes, fingerprints, names.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use hecate::{
     Answer, FeatureSpec, KeySize, Kind, Model, ModelCard, Name, PrivateKey, Query, Sealed, Subject,
     answer_addressee, key_bits, public_key_with_proof,
 };
 
+use crate::interop::phe;
 use crate::sealing::{self, Passphrase};
 use crate::with_key_size;
 
@@ -15,7 +16,13 @@ pub fn inspect(
     bytes: &[u8],
     passphrase: Option<&Passphrase>,
 ) -> Result<Vec<(&'static str, String)>> {
-    let kind = Kind::of(bytes)?;
+    let kind = match Kind::of(bytes) {
+        Err(hecate::Error::NotHecate) if phe::looks_like(bytes) => bail!(
+            "looks like a python-paillier JSON file, not a Hecate one: inspect reads Hecate files \
+             (encrypt, predict and decrypt read this one with --format phe-json)"
+        ),
+        kind => kind?,
+    };
     let mut lines = vec![
         ("kind", kind.to_string()),
         ("size", format!("{} bytes", bytes.len())),

@@ -4,10 +4,10 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use anyhow::{Result, bail};
-use hecate::{Answer, Fingerprint, KeySize, Model, ModelId, Query, key_bits};
+use hecate::{Answer, Fingerprint, KeySize, Kind, Model, ModelId, Query, key_bits};
 use zeroize::Zeroizing;
 
-use super::{encode, os_rng};
+use super::{encode, expect_kind, os_rng};
 use crate::interop::phe;
 use crate::with_key_size;
 
@@ -66,6 +66,7 @@ pub struct QueryInfo {
 /// Decodes and validates the query in `query_file` (every ciphertext in Z*_{n²}) and, given a
 /// `model`, checks that it fits it and that its key proof verifies; answers nothing.
 pub fn check(model: Option<&Model>, query_file: &[u8], keys: &VerifiedKeys) -> Result<QueryInfo> {
+    expect_kind(query_file, &[Kind::Query])?;
     with_key_size!(key_bits(query_file)?, |S| {
         let query = Query::<S>::from_bytes(query_file)?;
         if let Some(model) = model {
@@ -95,6 +96,7 @@ pub fn predict(
     query_file: &[u8],
     keys: &VerifiedKeys,
 ) -> Result<Zeroizing<Vec<u8>>> {
+    expect_kind(query_file, &[Kind::Query])?;
     with_key_size!(key_bits(query_file)?, |S| predict_sized::<S>(
         model, query_file, keys
     ))
@@ -126,7 +128,29 @@ pub fn predict_phe(model: &Model, data: &str, allow_unprotected: bool) -> Result
     }
     with_key_size!(phe::key_bits(data)?, |S| {
         let (key, features) = phe::read_query::<S>(data)?;
-        let value = model.predict_unprotected(&key, &features, &mut os_rng())?;
+        let value = model
+            .predict_unprotected(&key, &features, &mut os_rng())
+            .map_err(|error| too_far_apart(error, &features))?;
         phe::write_answer(&key, &value)
     })
+}
+
+/// An overflow of a python-paillier query named by its exponents (public), the usual cause: its
+/// writer encodes each value at an exponent of its own, very fine for a tiny one.
+fn too_far_apart<S: KeySize>(
+    error: hecate::Error,
+    features: &[hecate::EncryptedNumber<S>],
+) -> anyhow::Error {
+    let exponents = features.iter().map(|feature| feature.exponent);
+    match (error, exponents.clone().min(), exponents.clone().max()) {
+        (hecate::Error::Overflow, Some(lowest), Some(highest)) => {
+            let finest = exponents.clone().position(|e| e == lowest).unwrap_or(0) + 1;
+            anyhow::anyhow!(
+                "the answer would overflow the key: the features' exponents run from \
+                 16^{lowest} (feature {finest}) to 16^{highest}, too far apart for this model (a \
+                 tiny value such as 1e-70 gets a very fine exponent: send 0 instead)"
+            )
+        }
+        _ => error.into(),
+    }
 }
