@@ -11,6 +11,7 @@ use eframe::egui::{self, Color32};
 use egui_notify::Toasts;
 use hecate::Kind;
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 pub mod company;
 pub mod customer;
@@ -162,6 +163,81 @@ pub enum Command {
     SaveAnswers,
     /// Company: forget the queries.
     ClearQueries,
+    /// The answer to the question asked in a modal window.
+    Reply(Reply),
+}
+
+/// Work that lives only in memory until saved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsaved {
+    /// The customer's key, generated here.
+    Key,
+    /// The company's model, trained here.
+    Model,
+}
+
+/// The answers to the app's questions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// Save this first, then go on.
+    SaveFirst(Unsaved),
+    /// Go on and lose what is unsaved.
+    Discard,
+    /// Replace the files in the way.
+    Replace,
+    /// Go back: nothing happens.
+    Cancel,
+}
+
+/// What the app asks before it goes on.
+enum Question {
+    /// Going on would replace a key or model that is not saved.
+    Discard(Unsaved, Then),
+    /// The window is closing with a key or model not saved.
+    Quit,
+    /// A save would replace these files, which hold something else.
+    Replace(Command, PathBuf, Vec<PathBuf>),
+}
+
+/// What waits for a question's answer (or for a save the answer asked for).
+enum Then {
+    /// A command.
+    Run(Command),
+    /// Opening a dropped key: its bytes and file.
+    OpenKey(Zeroizing<Vec<u8>>, PathBuf),
+    /// Serving a dropped model: its bytes and file name.
+    OpenModel(Zeroizing<Vec<u8>>, String),
+    /// Closing the window.
+    Quit,
+}
+
+/// How a save went: written (with what the saver returns), or not, because of the files in the
+/// way.
+#[derive(Debug)]
+pub enum Saved<T> {
+    /// Written.
+    Written(T),
+    /// Nothing written: these files hold something else.
+    InTheWay(Vec<PathBuf>),
+}
+
+impl<T> Saved<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Saved<U> {
+        match self {
+            Self::Written(written) => Saved::Written(f(written)),
+            Self::InTheWay(others) => Saved::InTheWay(others),
+        }
+    }
+}
+
+impl Unsaved {
+    /// The command that saves it.
+    fn save(self) -> Command {
+        match self {
+            Self::Key => Command::SaveKey,
+            Self::Model => Command::SaveModel,
+        }
+    }
 }
 
 /// Files of one kind, for a dialog's filter.
@@ -293,6 +369,12 @@ pub struct HecateApp {
     dialogs: Arc<dyn Dialogs>,
     /// The command waiting for its file dialog.
     dialog: Option<(Command, Job<Vec<PathBuf>>)>,
+    /// The question shown in a modal window.
+    question: Option<Question>,
+    /// What goes on once the save asked for succeeds.
+    after_save: Option<Then>,
+    /// The user chose to close the window with work unsaved.
+    may_close: bool,
 }
 
 impl std::fmt::Debug for HecateApp {
@@ -318,6 +400,9 @@ impl HecateApp {
             toasts: Toasts::default(),
             dialogs,
             dialog: None,
+            question: None,
+            after_save: None,
+            may_close: false,
         })
     }
 
@@ -340,9 +425,34 @@ impl HecateApp {
             || self.dialog.is_some()
     }
 
-    /// The whole window's contents (also what the tests drive).
+    /// What lives only in memory: closing the window would lose it.
+    pub fn unsaved(&self) -> Vec<Unsaved> {
+        let mut unsaved = Vec::new();
+        if self.customer.unsaved_key() {
+            unsaved.push(Unsaved::Key);
+        }
+        if self.company.unsaved_model() {
+            unsaved.push(Unsaved::Model);
+        }
+        unsaved
+    }
+
+    /// Work of every frame, even of one eframe does not draw (the window hidden): a request to
+    /// close the window with a key or model unsaved is held back and asked about.
+    pub fn logic(&mut self, ctx: &egui::Context) {
+        if ctx.input(|input| input.viewport().close_requested())
+            && !self.may_close
+            && !self.unsaved().is_empty()
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.after_save = None;
+            self.question = Some(Question::Quit);
+        }
+    }
+
+    /// The whole window's contents (also what the tests drive, after [`Self::logic`]).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        self.poll();
+        self.poll(ui.ctx());
         if self.busy() {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(50));
@@ -378,6 +488,10 @@ impl HecateApp {
             Tab::Customer => views::customer::show(ui, &mut self.customer, &mut commands),
             Tab::Company => views::company::show(ui, &mut self.company, &mut commands),
         }
+        if let Some(question) = &self.question {
+            let unsaved = self.unsaved();
+            views::question::show(ui.ctx(), question, &unsaved, &self.customer, &mut commands);
+        }
         self.dropped_files(ui.ctx());
         for command in commands {
             let result = self.run(command, ui.ctx());
@@ -388,13 +502,19 @@ impl HecateApp {
 
     /// Collects finished background work and says what it did. A success here leaves a problem
     /// on show: it may be about something else.
-    fn poll(&mut self) {
+    fn poll(&mut self, ctx: &egui::Context) {
         if let Some((command, job)) = &self.dialog
             && let Some(paths) = job.poll()
         {
             let command = *command;
             self.dialog = None;
-            let result = paths.and_then(|paths| self.answered(command, paths));
+            let result = match paths {
+                Ok(paths) => self.answered(command, paths, ctx),
+                Err(error) => {
+                    self.after_save = None;
+                    Err(error)
+                }
+            };
             self.report(result);
         }
         self.story.poll();
@@ -466,8 +586,139 @@ impl HecateApp {
         }
     }
 
-    /// Carries out `command`, or asks for its file first; returns what to tell the user.
+    /// Carries out `command`, or asks for its file first, or whether to save a key or model it
+    /// would replace; returns what to tell the user.
     pub fn run(&mut self, command: Command, ctx: &egui::Context) -> Result<Option<String>> {
+        if let Command::Reply(reply) = command {
+            return self.reply(reply, ctx);
+        }
+        let replaced = match command {
+            Command::GenerateKey | Command::OpenKey if self.customer.unsaved_key() => {
+                Some(Unsaved::Key)
+            }
+            Command::Train | Command::OpenModel if self.company.unsaved_model() => {
+                Some(Unsaved::Model)
+            }
+            _ => None,
+        };
+        if let Some(unsaved) = replaced {
+            self.question = Some(Question::Discard(unsaved, Then::Run(command)));
+            return Ok(None);
+        }
+        self.run_anyway(command, ctx)
+    }
+
+    /// Goes on as the user answered the question shown.
+    fn reply(&mut self, reply: Reply, ctx: &egui::Context) -> Result<Option<String>> {
+        let Some(question) = self.question.take() else {
+            return Ok(None);
+        };
+        match (reply, question) {
+            (Reply::SaveFirst(unsaved), Question::Discard(_, then)) => {
+                self.save_first(unsaved, then, ctx)
+            }
+            (Reply::SaveFirst(unsaved), Question::Quit) => {
+                self.save_first(unsaved, Then::Quit, ctx)
+            }
+            (Reply::Discard, Question::Discard(_, then)) => self.go_on(then, ctx),
+            (Reply::Discard, Question::Quit) => {
+                self.may_close = true;
+                self.go_on(Then::Quit, ctx)
+            }
+            (Reply::Replace, Question::Replace(command, path, _)) => {
+                self.save(command, &path, true, ctx)
+            }
+            _ => {
+                self.after_save = None;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Asks where to save `unsaved`, and carries out `then` once it is saved.
+    fn save_first(
+        &mut self,
+        unsaved: Unsaved,
+        then: Then,
+        ctx: &egui::Context,
+    ) -> Result<Option<String>> {
+        self.after_save = Some(then);
+        let result = self.run_anyway(unsaved.save(), ctx);
+        if result.is_err() {
+            self.after_save = None;
+        }
+        result
+    }
+
+    /// Carries out what waited for a question's answer.
+    fn go_on(&mut self, then: Then, ctx: &egui::Context) -> Result<Option<String>> {
+        match then {
+            Then::Run(command) => self.run_anyway(command, ctx),
+            Then::OpenKey(bytes, path) => {
+                let name = file_name(&path);
+                if self.customer.key_work().is_some() {
+                    bail!("{name}: wait for the key being made or opened, or cancel it");
+                }
+                self.customer.open_key(bytes, &path);
+                Ok(Some(format!("Opening the key {name}...")))
+            }
+            Then::OpenModel(bytes, name) => {
+                self.company.open_model(&bytes, &name)?;
+                Ok(Some(format!("Serving the model {name}.")))
+            }
+            Then::Quit => {
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Saves the key or the model (`command`) to `path`, over files holding something else only
+    /// when `replace` (otherwise it asks), then carries out what waited for the save.
+    fn save(
+        &mut self,
+        command: Command,
+        path: &Path,
+        replace: bool,
+        ctx: &egui::Context,
+    ) -> Result<Option<String>> {
+        let shown = path.display();
+        let saved = match command {
+            Command::SaveKey => self.customer.save_key(path, replace).map(|saved| {
+                saved.map(|public| {
+                    format!(
+                        "Saved {shown} (private: keep it) and {} (public).",
+                        public.display()
+                    )
+                })
+            }),
+            Command::SaveModel => self.company.save_model(path, replace).map(|saved| {
+                saved.map(|()| format!("Saved {shown} (secret: the weights are the company's)."))
+            }),
+            _ => return Ok(None),
+        };
+        match saved {
+            Ok(Saved::Written(notice)) => match self.after_save.take() {
+                Some(then) => match self.go_on(then, ctx) {
+                    Ok(Some(more)) => Ok(Some(format!("{notice} {more}"))),
+                    Ok(None) => Ok(Some(notice)),
+                    Err(error) => Err(error.context(notice)),
+                },
+                None => Ok(Some(notice)),
+            },
+            Ok(Saved::InTheWay(others)) => {
+                self.question = Some(Question::Replace(command, path.to_path_buf(), others));
+                Ok(None)
+            }
+            Err(error) => {
+                self.after_save = None;
+                Err(error)
+            }
+        }
+    }
+
+    /// [`Self::run`] without the question about what it replaces.
+    fn run_anyway(&mut self, command: Command, ctx: &egui::Context) -> Result<Option<String>> {
         if let Some(question) = command.question() {
             if self.dialog.is_some() {
                 bail!("a file dialog is already open");
@@ -513,8 +764,15 @@ impl HecateApp {
     }
 
     /// Carries out `command` with the `paths` its dialog gave (none: the user cancelled).
-    fn answered(&mut self, command: Command, paths: Vec<PathBuf>) -> Result<Option<String>> {
+    fn answered(
+        &mut self,
+        command: Command,
+        paths: Vec<PathBuf>,
+        ctx: &egui::Context,
+    ) -> Result<Option<String>> {
         let Some(path) = paths.first().cloned() else {
+            // A save cancelled: what waited for it does not happen either.
+            self.after_save = None;
             return Ok(None);
         };
         let shown = path.display();
@@ -523,13 +781,7 @@ impl HecateApp {
                 self.customer.open_key(files::read_secret(&path)?, &path);
                 return Ok(None);
             }
-            Command::SaveKey => {
-                let public = self.customer.save_key(&path)?;
-                format!(
-                    "Saved {shown} (private: keep it) and {} (public).",
-                    public.display()
-                )
-            }
+            Command::SaveKey | Command::SaveModel => return self.save(command, &path, false, ctx),
             Command::OpenCard => {
                 self.customer
                     .open_card(&files::read(&path)?, &file_name(&path))?;
@@ -553,10 +805,6 @@ impl HecateApp {
                 self.company
                     .open_model(&files::read_secret(&path)?, &file_name(&path))?;
                 format!("Serving the model {shown}.")
-            }
-            Command::SaveModel => {
-                self.company.save_model(&path)?;
-                format!("Saved {shown} (secret: the weights are the company's).")
             }
             Command::PublishCard => {
                 self.company.publish_card(&path)?;
@@ -606,7 +854,14 @@ impl HecateApp {
             !(name.ends_with(".key") || name.ends_with(".card"))
         });
         for file in dropped {
-            let result = self.open_dropped(&*file);
+            let result = if self.question.is_some() {
+                Err(anyhow::anyhow!(
+                    "{}: not opened: answer the question first",
+                    file_name(file.path())
+                ))
+            } else {
+                self.open_dropped(&*file)
+            };
             self.report(result);
         }
     }
@@ -622,6 +877,12 @@ impl HecateApp {
             Ok(Kind::PrivateKey) => {
                 if self.customer.key_work().is_some() {
                     bail!("{name}: wait for the key being made or opened, or cancel it");
+                }
+                if self.customer.unsaved_key() {
+                    self.tab = Tab::Customer;
+                    self.question =
+                        Some(Question::Discard(Unsaved::Key, Then::OpenKey(bytes, path)));
+                    return Ok(None);
                 }
                 self.customer.open_key(bytes, &path);
                 (Tab::Customer, format!("Opening the key {name}..."))
@@ -639,6 +900,14 @@ impl HecateApp {
                 (Tab::Company, format!("Received the query {name}."))
             }
             Ok(Kind::Model) => {
+                if self.company.unsaved_model() {
+                    self.tab = Tab::Company;
+                    self.question = Some(Question::Discard(
+                        Unsaved::Model,
+                        Then::OpenModel(bytes, name),
+                    ));
+                    return Ok(None);
+                }
                 self.company.open_model(&bytes, &name)?;
                 (Tab::Company, format!("Serving the model {name}."))
             }
@@ -686,6 +955,10 @@ struct Window {
 }
 
 impl eframe::App for Window {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.app.logic(ctx);
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.app.ui(ui));

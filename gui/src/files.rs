@@ -152,6 +152,25 @@ fn set_mode(_file: &fs::File, _mode: u32) -> Result<()> {
     Ok(())
 }
 
+/// The paths among `targets` (each with the bytes it would get) where something else is: a file
+/// holding other bytes, or anything that cannot be read as a file. Writing there would lose it.
+pub fn in_the_way(targets: &[(&Path, &[u8])]) -> Vec<PathBuf> {
+    targets
+        .iter()
+        .filter(|(path, bytes)| match fs::symlink_metadata(path) {
+            Err(error) => error.kind() != std::io::ErrorKind::NotFound,
+            // Read as a secret: the file there may be another key.
+            Ok(_) => read_secret(path).map_or(true, |there| there.as_slice() != *bytes),
+        })
+        .map(|(path, _)| path.to_path_buf())
+        .collect()
+}
+
+/// Whether anything is at `path` (a dangling link too).
+pub fn exists(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok()
+}
+
 /// Writes a secret file (a private key, a model: mode 0600), replacing an existing one only when
 /// `replace`: a key or model is never lost by accident. Refused atomically (see [`write_new`]).
 pub fn write_secret(path: &Path, bytes: &[u8], replace: bool) -> Result<()> {

@@ -11,7 +11,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use eframe::egui::{self, accesskit::Role};
+use eframe::egui::{self, ViewportCommand, ViewportEvent, ViewportId, accesskit::Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use hecate::{Model, ModelCard};
@@ -68,7 +68,14 @@ fn harness(script: &Script) -> Harness<'static, HecateApp> {
     let app = HecateApp::new(&Settings::default(), Arc::new(script.clone())).expect("app starts");
     Harness::builder()
         .with_size(egui::vec2(1100.0, 2000.0))
-        .build_ui_state(|ui, app: &mut HecateApp| app.ui(ui), app)
+        .build_ui_state(
+            // As eframe runs it: the logic of the frame, then its contents.
+            |ui, app: &mut HecateApp| {
+                app.logic(ui.ctx());
+                app.ui(ui);
+            },
+            app,
+        )
 }
 
 /// Steps the UI until no view has work on a worker thread.
@@ -77,7 +84,8 @@ fn settle(harness: &mut Harness<'static, HecateApp>) {
     loop {
         harness.step();
         if !harness.state().busy() {
-            harness.step();
+            // Two frames: a modal window is drawn unseen the first time (sized), seen the next.
+            harness.run_steps(2);
             return;
         }
         assert!(
@@ -97,6 +105,76 @@ fn click(harness: &mut Harness<'static, HecateApp>, label: &str) {
 fn tab(harness: &mut Harness<'static, HecateApp>, title: &str) {
     // The walkthrough has columns of the same names: the tab is the button.
     harness.get_by_role_and_label(Role::Button, title).click();
+    settle(harness);
+}
+
+/// Answers the question in the modal window with its button `label`.
+fn answer(harness: &mut Harness<'static, HecateApp>, label: &str) {
+    harness
+        .get_by_role(Role::Dialog)
+        .get_by_label(label)
+        .click();
+    settle(harness);
+}
+
+/// Whether the app asks a question in a modal window.
+fn asking(harness: &Harness<'static, HecateApp>) -> bool {
+    harness.query_by_role(Role::Dialog).is_some()
+}
+
+/// What the app told the window in the last frame.
+fn window_commands(harness: &Harness<'static, HecateApp>) -> Vec<ViewportCommand> {
+    harness
+        .output()
+        .viewport_output
+        .get(&ViewportId::ROOT)
+        .map(|output| output.commands.clone())
+        .unwrap_or_default()
+}
+
+/// The user closes the window: what the app told the window in that frame.
+fn close_window(harness: &mut Harness<'static, HecateApp>) -> Vec<ViewportCommand> {
+    harness
+        .input_mut()
+        .viewports
+        .entry(ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(ViewportEvent::Close);
+    harness.step();
+    let commands = window_commands(harness);
+    settle(harness);
+    commands
+}
+
+/// Steps the UI until the app closes the window itself (after a save it was waiting for).
+fn wait_for_close(harness: &mut Harness<'static, HecateApp>) {
+    let start = Instant::now();
+    while !window_commands(harness).contains(&ViewportCommand::Close) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the window was not closed"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+}
+
+fn fingerprint(harness: &Harness<'static, HecateApp>) -> hecate::Fingerprint {
+    harness
+        .state()
+        .customer
+        .key
+        .as_ref()
+        .expect("a key")
+        .fingerprint
+}
+
+fn drop_file(harness: &mut Harness<'static, HecateApp>, path: &Path) {
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path.to_path_buf())));
     settle(harness);
 }
 
@@ -498,6 +576,7 @@ fn company_trains_publishes_and_answers_a_batch_of_queries() {
     ));
     harness.state_mut().company.target = "age".to_owned();
     click(&mut harness, "Train");
+    answer(&mut harness, "Discard the model");
     match harness
         .state()
         .company
@@ -600,4 +679,218 @@ fn dropped_files_go_where_they_belong() {
     assert_eq!(harness.state().tab, Tab::Company);
     assert_eq!(harness.state().company.data_name, "staff.csv");
     assert_eq!(harness.state().company.target, "pay");
+}
+
+#[test]
+fn an_unsaved_key_is_never_replaced_without_asking() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let script = Script::default();
+    let mut harness = harness(&script);
+    tab(&mut harness, "Customer");
+    harness.state_mut().customer.bits = 2048;
+    click(&mut harness, "Generate a key");
+    let first = fingerprint(&harness);
+
+    // Another key asks first; cancelled, nothing changes.
+    click(&mut harness, "Generate a key");
+    assert!(asking(&harness));
+    assert!(harness.state().customer.key_work().is_none());
+    harness.get_by_label_contains(&format!("Your key {first:.16} is only in memory"));
+    answer(&mut harness, "Cancel");
+    assert!(!asking(&harness));
+    assert_eq!(fingerprint(&harness), first);
+
+    // So does a key dropped on the window, or one opened from a file.
+    let theirs = keygen::generate(2048, &AtomicBool::new(false)).expect("a key");
+    let theirs_path = write(&dir.path().join("theirs.key"), &theirs.private);
+    drop_file(&mut harness, &theirs_path);
+    harness.get_by_label_contains("Opening another key replaces it.");
+    answer(&mut harness, "Cancel");
+    click(&mut harness, "Open a key...");
+    answer(&mut harness, "Cancel");
+    assert!(script.asked().is_empty(), "no file dialog");
+    assert_eq!(fingerprint(&harness), first);
+    no_problem(&harness);
+
+    // Saving first, its save dialog cancelled: nothing happens.
+    click(&mut harness, "Generate a key");
+    answer(&mut harness, "Save the key first...");
+    assert_eq!(fingerprint(&harness), first);
+    assert!(harness.state().customer.key_work().is_none());
+
+    // Saved first, then replaced.
+    let first_path = dir.path().join("first.key");
+    script.next(&[&first_path]);
+    click(&mut harness, "Generate a key");
+    answer(&mut harness, "Save the key first...");
+    no_problem(&harness);
+    assert_eq!(
+        keygen::open(&std::fs::read(&first_path).expect("saved"))
+            .expect("a key")
+            .fingerprint,
+        first
+    );
+    let second = fingerprint(&harness);
+    assert_ne!(second, first);
+    assert!(harness.state().customer.unsaved_key());
+
+    // Discarded on purpose.
+    drop_file(&mut harness, &theirs_path);
+    answer(&mut harness, "Discard the key");
+    no_problem(&harness);
+    assert_eq!(fingerprint(&harness), theirs.fingerprint);
+
+    // A key opened from a file is saved: nothing to ask.
+    click(&mut harness, "Generate a key");
+    assert!(!asking(&harness));
+    assert_ne!(fingerprint(&harness), theirs.fingerprint);
+}
+
+#[test]
+fn closing_the_window_asks_while_a_key_or_model_is_unsaved() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let script = Script::default();
+    let mut harness = harness(&script);
+    // Nothing unsaved: the window closes.
+    assert!(!close_window(&mut harness).contains(&ViewportCommand::CancelClose));
+    assert!(!asking(&harness));
+
+    tab(&mut harness, "Customer");
+    harness.state_mut().customer.bits = 2048;
+    click(&mut harness, "Generate a key");
+    assert!(close_window(&mut harness).contains(&ViewportCommand::CancelClose));
+    harness.get_by_label("Quit without saving?");
+    answer(&mut harness, "Cancel");
+    assert!(!asking(&harness));
+    assert!(harness.state().customer.key.is_some());
+
+    tab(&mut harness, "Company");
+    click(&mut harness, "Train");
+    assert!(close_window(&mut harness).contains(&ViewportCommand::CancelClose));
+    harness.get_by_label_contains("Your key");
+    harness.get_by_label("The model trained here is only in memory.");
+
+    // The key saved, the window closes again, and asks about the model alone.
+    let key_path = dir.path().join("mine.key");
+    script.next(&[&key_path]);
+    harness
+        .get_by_role(Role::Dialog)
+        .get_by_label("Save the key first...")
+        .click();
+    wait_for_close(&mut harness);
+    assert!(key_path.exists());
+    assert!(close_window(&mut harness).contains(&ViewportCommand::CancelClose));
+    assert!(
+        harness
+            .get_by_role(Role::Dialog)
+            .query_by_label("Save the key first...")
+            .is_none()
+    );
+    harness
+        .get_by_role(Role::Dialog)
+        .get_by_label("Quit without saving")
+        .click();
+    wait_for_close(&mut harness);
+    assert!(!close_window(&mut harness).contains(&ViewportCommand::CancelClose));
+}
+
+#[test]
+fn saving_never_silently_replaces_another_key_or_model() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let script = Script::default();
+    let mut harness = harness(&script);
+    tab(&mut harness, "Customer");
+    harness.state_mut().customer.bits = 2048;
+    click(&mut harness, "Generate a key");
+    let mine = fingerprint(&harness);
+
+    // Files of another key where this one is saved, the save dialog having asked nothing.
+    let theirs = keygen::generate(2048, &AtomicBool::new(false)).expect("a key");
+    let theirs_path = write(&dir.path().join("theirs.key"), &theirs.private);
+    let theirs_public = write(&dir.path().join("theirs.pub"), &theirs.public);
+    script.next(&[&theirs_path]);
+    click(&mut harness, "Save the key...");
+    harness.get_by_label_contains("theirs.pub already hold something else, perhaps another key");
+    answer(&mut harness, "Cancel");
+    assert_eq!(
+        std::fs::read(&theirs_path).expect("kept").as_slice(),
+        theirs.private.as_slice()
+    );
+    assert_eq!(std::fs::read(&theirs_public).expect("kept"), theirs.public);
+    assert!(harness.state().customer.unsaved_key());
+
+    script.next(&[&theirs_path]);
+    click(&mut harness, "Save the key...");
+    answer(&mut harness, "Replace");
+    no_problem(&harness);
+    let saved = std::fs::read(&theirs_path).expect("saved");
+    assert_eq!(keygen::open(&saved).expect("a key").fingerprint, mine);
+    assert!(!harness.state().customer.unsaved_key());
+
+    // Saved again over itself: nothing is lost, nothing to ask.
+    script.next(&[&theirs_path]);
+    click(&mut harness, "Save the key...");
+    assert!(!asking(&harness));
+    no_problem(&harness);
+
+    // The model likewise.
+    tab(&mut harness, "Company");
+    click(&mut harness, "Train");
+    let notes = write(&dir.path().join("notes.hm"), b"not a model");
+    script.next(&[&notes]);
+    click(&mut harness, "Save the model...");
+    harness.get_by_label_contains("notes.hm already holds something else, perhaps another model");
+    answer(&mut harness, "Cancel");
+    assert_eq!(std::fs::read(&notes).expect("kept"), b"not a model");
+    assert!(harness.state().company.unsaved_model());
+}
+
+#[test]
+fn an_unsaved_model_is_never_replaced_without_asking() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let script = Script::default();
+    let mut harness = harness(&script);
+    tab(&mut harness, "Company");
+    click(&mut harness, "Train");
+    let first = harness.state().company.model().expect("a model").id();
+    harness.state_mut().company.target = "age".to_owned();
+    click(&mut harness, "Train");
+    harness.get_by_label("Save the model first?");
+    answer(&mut harness, "Cancel");
+    assert_eq!(
+        harness.state().company.model().expect("a model").id(),
+        first
+    );
+
+    // A model dropped on the window asks too.
+    let options = train::Options {
+        target: "age".into(),
+        features: None,
+        holdout: None,
+        seed: 0,
+        ranges: Vec::new(),
+    };
+    let other = train::train(SAMPLE, &options).expect("trains").model;
+    let other = write(
+        &dir.path().join("other.hm"),
+        &encode(|out| other.to_bytes(out)).expect("encoded"),
+    );
+    drop_file(&mut harness, &other);
+    harness.get_by_label_contains("Opening another model replaces it.");
+    answer(&mut harness, "Cancel");
+    assert_eq!(
+        harness.state().company.model().expect("a model").id(),
+        first
+    );
+
+    let path = dir.path().join("first.hm");
+    script.next(&[&path]);
+    click(&mut harness, "Train");
+    answer(&mut harness, "Save the model first...");
+    no_problem(&harness);
+    let saved = Model::from_bytes(&std::fs::read(&path).expect("saved")).expect("a model");
+    assert_eq!(saved.id(), first);
+    let second = harness.state().company.model().expect("a model").id();
+    assert_ne!(second, first);
+    assert_eq!(harness.state().company.target, "age");
 }

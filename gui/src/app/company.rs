@@ -8,6 +8,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 use hecate::{Fingerprint, Model, ModelId};
 
+use super::Saved;
 use super::customer::KEY_SIZES;
 use super::task::{Job, Stream};
 use crate::files::{self, Access};
@@ -116,6 +117,8 @@ pub struct Company {
     pub trained: Option<Trained>,
     /// A model opened from a file instead, and the file's name.
     pub opened: Option<(Model, String)>,
+    /// Whether the model served is in a file (opened from one, or saved).
+    pub model_saved: bool,
     /// The queries received.
     pub queries: Vec<Incoming>,
     /// Served queries, oldest first.
@@ -158,6 +161,7 @@ impl Company {
             holdout,
             trained: None,
             opened: None,
+            model_saved: false,
             queries: Vec::new(),
             log: Vec::new(),
             data: Vec::new(),
@@ -227,15 +231,33 @@ impl Company {
     pub fn open_model(&mut self, bytes: &[u8], name: &str) -> Result<()> {
         let model = Model::from_bytes(bytes).with_context(|| name.to_owned())?;
         self.opened = Some((model, name.to_owned()));
+        self.model_saved = true;
         self.trained = None;
         self.revalidate();
         Ok(())
     }
 
-    /// Saves the model (secret: owner only) to `path`.
-    pub fn save_model(&self, path: &Path) -> Result<()> {
+    /// Whether the model served lives only in memory (trained here and not saved yet): replacing
+    /// it, or closing the window, would lose it.
+    pub fn unsaved_model(&self) -> bool {
+        self.model().is_some() && !self.model_saved
+    }
+
+    /// Saves the model (secret: owner only) to `path`; unless `replace`, a file there that holds
+    /// something else (another model?) is left alone and named instead.
+    pub fn save_model(&mut self, path: &Path, replace: bool) -> Result<Saved<()>> {
         let model = self.model().context("no model to save: train one first")?;
-        files::write(path, &encode(|out| model.to_bytes(out))?, Access::Private)
+        let bytes = encode(|out| model.to_bytes(out))?;
+        if !replace {
+            let others = files::in_the_way(&[(path, &bytes)]);
+            if !others.is_empty() {
+                return Ok(Saved::InTheWay(others));
+            }
+        }
+        // Past the check, a file there holds these very bytes (saved again) or may go.
+        files::write_secret(path, &bytes, replace || files::exists(path))?;
+        self.model_saved = true;
+        Ok(Saved::Written(()))
     }
 
     /// Saves the model's card, for customers, to `path`.
@@ -428,6 +450,7 @@ impl Company {
                 Ok(trained) => {
                     self.trained = Some(trained);
                     self.opened = None;
+                    self.model_saved = false;
                     self.revalidate();
                     Finished::Trained
                 }

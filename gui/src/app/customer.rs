@@ -9,8 +9,8 @@ use anyhow::{Context, Result, bail};
 use hecate::{ModelCard, answer_addressee};
 use zeroize::Zeroizing;
 
-use super::features;
 use super::task::Job;
+use super::{Saved, features};
 use crate::files::{self, Access};
 use crate::workflows::decrypt::Decrypted;
 use crate::workflows::keygen::{self, KeyPair};
@@ -203,15 +203,30 @@ impl Customer {
         self.key_file = file;
     }
 
+    /// Whether the key lives only in memory (generated here and not saved yet): replacing it, or
+    /// closing the window, would lose it.
+    pub fn unsaved_key(&self) -> bool {
+        self.key.is_some() && self.key_file.is_none()
+    }
+
     /// Saves the key to `path` (owner only) and its public key beside it as `.pub`; returns the
-    /// public key's path.
-    pub fn save_key(&mut self, path: &Path) -> Result<PathBuf> {
+    /// public key's path. Unless `replace`, files there that hold something else (another key?)
+    /// are left alone and named instead: a save dialog does not always ask (a path typed in,
+    /// no portal), and another key lost is lost for good.
+    pub fn save_key(&mut self, path: &Path, replace: bool) -> Result<Saved<PathBuf>> {
         let pair = self.key.as_ref().context("no key to save")?;
         let public = path.with_extension("pub");
-        // The path comes from a save dialog, which asked before replacing a file.
-        files::write_pair(path, &pair.private, &public, &pair.public, true)?;
+        if !replace {
+            let others = files::in_the_way(&[(path, &pair.private), (&public, &pair.public)]);
+            if !others.is_empty() {
+                return Ok(Saved::InTheWay(others));
+            }
+        }
+        // Past the check, a file there holds these very bytes (saved again) or may go.
+        let replace = replace || files::exists(path) || files::exists(&public);
+        files::write_pair(path, &pair.private, &public, &pair.public, replace)?;
         self.key_file = Some(path.to_path_buf());
-        Ok(public)
+        Ok(Saved::Written(public))
     }
 
     /// Uses the model card message `bytes` from the file `name`; the inputs start empty.

@@ -8,6 +8,7 @@ use super::customer::KEY_SIZES;
 
 pub mod company;
 pub mod customer;
+pub mod question;
 pub mod walkthrough;
 
 /// A big, bold line for the result the user came for.
