@@ -277,7 +277,7 @@ fn secret_files(key: &mut PrivateKey<S>, rng: &mut ChaCha20Rng) -> Result<(), Wr
     bytes.clear();
     bytes.extend_from_slice(buffer.get(..len).ok_or(Wrong("key length"))?);
     public(&bytes[..]);
-    let read = PrivateKey::<S>::from_bytes(&bytes).map_err(|_| Wrong("key from bytes"))?;
+    let read = PrivateKey::<S>::from_bytes(&bytes, rng).map_err(|_| Wrong("key from bytes"))?;
     check(
         declassified(read.ct_eq(key)).to_bool(),
         "private key round trip",

@@ -5,6 +5,7 @@ use hecate::{Answer, Fingerprint, KeySize, ModelId, PrivateKey, key_bits};
 
 use crate::interop::phe;
 use crate::with_key_size;
+use crate::workflows::os_rng;
 
 /// A decrypted prediction. The value is the customer's to see, so `Debug` does not show it.
 #[derive(Clone, Copy, PartialEq)]
@@ -30,7 +31,8 @@ impl std::fmt::Debug for Decrypted {
 /// for another key.
 pub fn decrypt(key_file: &[u8], answer_file: &[u8]) -> Result<Decrypted> {
     with_key_size!(key_bits(key_file)?, |S| PrivateKey::<S>::from_bytes(
-        key_file
+        key_file,
+        &mut os_rng()
     )?
     .decrypt_answer_file(answer_file))
 }

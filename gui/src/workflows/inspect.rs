@@ -7,6 +7,7 @@ use hecate::{
 };
 
 use crate::with_key_size;
+use crate::workflows::os_rng;
 
 /// Lines of `(field, value)` that describe the file.
 pub fn inspect(bytes: &[u8]) -> Result<Vec<(&'static str, String)>> {
@@ -71,7 +72,7 @@ fn keyed<S: KeySize>(
             lines.push(("key proof", proof_verdict(verdict)));
         }
         Kind::PrivateKey => {
-            let key = PrivateKey::<S>::from_bytes(bytes)?;
+            let key = PrivateKey::<S>::from_bytes(bytes, &mut os_rng())?;
             lines.push(("fingerprint", key.public_key().fingerprint().to_string()));
             lines.push(("secret", "p and q (not shown)".into()));
         }
