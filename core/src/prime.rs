@@ -164,21 +164,25 @@ fn miller_rabin<S: KeySize>(modulus: &S::ModP, p: &S::P, base: &S::P) -> Choice 
 }
 
 /// A Lucas probable-prime test with Q = 1 and a random P whose discriminant D = P² − 4 is a
-/// non-square mod n (Jacobi symbol −1): a prime n then has V_n ≡ P and V_{n+1} ≡ 2 (mod n), which
-/// together give U_{n+1} ≡ 0 (D·U_{n+1} = P·V_{n+1} − 2·V_n) as well as V_{n+1} ≡ 2Q.
+/// non-square mod n by Euler's criterion, D^((n−1)/2) ≡ −1 (for a prime, the Jacobi symbol −1; for
+/// a composite, one more test to pass): a prime n then has V_n ≡ P and V_{n+1} ≡ 2 (mod n), which
+/// together give U_{n+1} ≡ 0 (D·U_{n+1} = P·V_{n+1} − 2·V_n) as well as V_{n+1} ≡ 2Q. Euler's
+/// criterion rather than crypto-bigint's `jacobi_symbol`, which branches on the symbol it returns.
 fn lucas<S: KeySize, R: CryptoRng + ?Sized>(
     modulus: &S::ModP,
     candidate: &Odd<S::P>,
     rng: &mut R,
 ) -> Choice {
     let four = S::P::from(4u8);
+    let minus_one = candidate.as_ref().wrapping_sub(&S::P::one());
+    let half = minus_one.wrapping_shr(1);
     for _ in 0..LUCAS_PARAMETER_TRIES {
         // Reduced, to compare with V_n below (it is already below a prime of full width).
         let p = Zeroizing::new(modulus.reduce(&random_base::<S, R>(rng)));
         let discriminant = Zeroizing::new(modulus.sub(&modulus.mul(&p, &p), &four));
         // Declassifies whether this fresh D, never revealed, is a non-square: for a prime that is
         // a fair coin whatever the prime, so the number of tries says nothing about it.
-        if declassify(discriminant.jacobi_is_minus_one(candidate)) {
+        if declassify(modulus.pow(&discriminant, &half).ct_eq(&minus_one)) {
             let (v_n, v_n_plus_one) = modulus.lucas_v(&p, candidate.as_ref());
             return v_n.ct_eq(&*p) & v_n_plus_one.ct_eq(&S::P::from(2u8));
         }

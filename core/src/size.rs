@@ -75,9 +75,6 @@ pub trait Integer:
         }
         CtOption::new(value, valid)
     }
-
-    /// Whether the Jacobi symbol (self | modulus) is −1, in constant time in both.
-    fn jacobi_is_minus_one(&self, modulus: &Odd<Self>) -> Choice;
 }
 
 /// Decimal digits that fit in a limb: 10^19 < 2^64, 10^9 < 2^32.
@@ -95,10 +92,6 @@ pub const fn decimal_digits(bits: usize) -> usize {
 
 impl<const LIMBS: usize> Integer for Uint<LIMBS> {
     const BYTES: usize = Uint::<LIMBS>::BYTES;
-
-    fn jacobi_is_minus_one(&self, modulus: &Odd<Self>) -> Choice {
-        self.jacobi_symbol(modulus).is_minus_one()
-    }
 }
 
 /// A Paillier key size: how many bits n has, and the fixed-width integer types of n, n², p and p².
