@@ -6,6 +6,7 @@
 #![allow(clippy::panic, reason = "a failed check must stop the fuzzer")]
 
 use crypto_bigint::BitOps;
+use rand_core::CryptoRng;
 
 use crate::wire::{Answer, Kind, MAX_MESSAGE_LEN, Query};
 use crate::{
@@ -16,14 +17,14 @@ use crate::{
 fn round_trip<T: PartialEq + core::fmt::Debug>(
     value: &T,
     encode: impl Fn(&T, &mut [u8]) -> crate::Result<usize>,
-    decode: impl Fn(&[u8]) -> crate::Result<T>,
+    mut decode: impl FnMut(&[u8]) -> crate::Result<T>,
 ) {
     let mut buffer = [0u8; MAX_MESSAGE_LEN];
     let len = match encode(value, &mut buffer) {
         Ok(len) => len,
         Err(error) => panic!("a decoded message does not re-encode: {error}"),
     };
-    match buffer.get(..len).map(&decode) {
+    match buffer.get(..len).map(&mut decode) {
         Some(Ok(again)) if again == *value => {}
         other => panic!("re-encoded message decodes differently: {other:?}"),
     }
@@ -63,14 +64,20 @@ pub fn public_key(data: &[u8]) {
     each_size!(one, data);
 }
 
-/// Private key messages.
-pub fn private_key(data: &[u8]) {
-    fn one<S: KeySize>(data: &[u8]) {
-        if let Ok(key) = PrivateKey::<S>::from_bytes(data) {
-            round_trip(&key, PrivateKey::to_bytes, PrivateKey::from_bytes);
+/// Private key messages; the primality tests draw from `rng`.
+pub fn private_key<R: CryptoRng>(data: &[u8], rng: &mut R) {
+    fn one<S: KeySize, R: CryptoRng>(data: &[u8], rng: &mut R) {
+        if let Ok(key) = PrivateKey::<S>::from_bytes(data, rng) {
+            round_trip(&key, PrivateKey::to_bytes, |bytes| {
+                PrivateKey::from_bytes(bytes, rng)
+            });
         }
     }
-    each_size!(one, data);
+    one::<Paillier2048, R>(data, rng);
+    one::<Paillier3072, R>(data, rng);
+    one::<Paillier4096, R>(data, rng);
+    #[cfg(feature = "insecure-test-keys")]
+    one::<crate::InsecureTest1024, R>(data, rng);
 }
 
 /// Model card messages.

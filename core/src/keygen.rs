@@ -2,7 +2,6 @@
 
 use rand_core::CryptoRng;
 
-use crate::keys::Primality;
 use crate::prime::random_prime;
 use crate::{Error, KeySize, PrivateKey, Result};
 
@@ -26,7 +25,8 @@ impl<S: KeySize> PrivateKey<S> {
         loop {
             let p = random_prime::<S, R>(rng, &mut cancelled)?;
             let q = random_prime::<S, R>(rng, &mut cancelled)?;
-            match Self::from_primes_with(p, q, Primality::Known) {
+            // Fresh from the generator, which tested them: no second test.
+            match Self::from_primes_with::<R>(p, q, None) {
                 Ok(key) => return Ok(key),
                 // p = q (probability about 2^-(|n|/2)): draw again.
                 Err(Error::EqualPrimes) => {}

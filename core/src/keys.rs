@@ -3,10 +3,12 @@
 use core::fmt;
 
 use crypto_bigint::{BitOps, Choice, CtEq, CtLt, CtSelect, Gcd, Odd, One, WrappingSub};
+use rand_core::CryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::memcheck::declassify;
 use crate::modexp::{Residues, Wide};
+use crate::prime::is_probable_prime;
 use crate::{Ciphertext, Error, Fingerprint, KeySize, Plaintext, Result};
 
 /// A Paillier public key: the modulus n (g = n + 1) and the Montgomery parameters of n².
@@ -182,13 +184,6 @@ pub(crate) fn inverse_mod_2k<T: crate::size::Integer>(p: &T) -> T {
     inverse
 }
 
-/// Whether the primes are known to be prime (fresh from the generator) or must be tested.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Primality {
-    Known,
-    Test,
-}
-
 /// A Paillier private key: the primes p and q with their CRT values. Secret throughout.
 ///
 /// Zeroized on drop; `Debug` shows only the public key; `==` compares in constant time.
@@ -208,15 +203,21 @@ impl<S: KeySize> PrivateKey<S> {
     /// the bits of n, with gcd(n, φ(n)) = 1.
     ///
     /// Every check runs in constant time in p and q and reveals only whether it passed; primality
-    /// is trial division and 24 Miller–Rabin rounds with the first 24 primes as bases.
-    pub fn from_primes(p: S::P, q: S::P) -> Result<Self> {
-        Self::from_primes_with(p, q, Primality::Test)
+    /// is trial division, Miller–Rabin with random bases and a Lucas test with a random parameter,
+    /// all drawn from `rng` (fixed bases could be fooled by a crafted composite).
+    pub fn from_primes<R: CryptoRng + ?Sized>(p: S::P, q: S::P, rng: &mut R) -> Result<Self> {
+        Self::from_primes_with(p, q, Some(rng))
     }
 
     /// The private key for `public` with primes `p` and `q`: as [`Self::from_primes`], and p·q
     /// must be the modulus of `public`.
-    pub fn from_components(public: &PublicKey<S>, p: S::P, q: S::P) -> Result<Self> {
-        let key = Self::from_primes(p, q)?;
+    pub fn from_components<R: CryptoRng + ?Sized>(
+        public: &PublicKey<S>,
+        p: S::P,
+        q: S::P,
+        rng: &mut R,
+    ) -> Result<Self> {
+        let key = Self::from_primes(p, q, rng)?;
         // n is public, so the result of the comparison is too.
         if key.public.n().ct_eq(public.n()).to_bool() {
             Ok(key)
@@ -225,11 +226,22 @@ impl<S: KeySize> PrivateKey<S> {
         }
     }
 
-    pub(crate) fn from_primes_with(p: S::P, q: S::P, primality: Primality) -> Result<Self> {
+    /// As [`Self::from_primes`], testing primality with `primality_test`'s randomness, or not at
+    /// all without it (primes fresh from the generator).
+    pub(crate) fn from_primes_with<R: CryptoRng + ?Sized>(
+        mut p: S::P,
+        mut q: S::P,
+        primality_test: Option<&mut R>,
+    ) -> Result<Self> {
         let half = S::PRIME_BITS;
-        // p and q are secret; each branch below declassifies only whether a check passed.
-        let p = Odd::new(p).into_option().ok_or(Error::EvenModulus)?;
-        let q = Odd::new(q).into_option().ok_or(Error::EvenModulus)?;
+        // p and q are secret; each branch below declassifies only whether a check passed. The
+        // copies here are wiped on every return, the caller's own by the caller.
+        let odd_p = Odd::new(p).into_option().map(Zeroizing::new);
+        let odd_q = Odd::new(q).into_option().map(Zeroizing::new);
+        p.zeroize();
+        q.zeroize();
+        let p = odd_p.ok_or(Error::EvenModulus)?;
+        let q = odd_q.ok_or(Error::EvenModulus)?;
         let sizes_ok =
             Choice::from_u32_eq(p.bit_width(), half) & Choice::from_u32_eq(q.bit_width(), half);
         if !declassify(sizes_ok) {
@@ -239,9 +251,8 @@ impl<S: KeySize> PrivateKey<S> {
             return Err(Error::EqualPrimes);
         }
         let public = PublicKey::from_n(S::N::product(&p, &q))?;
-        if primality == Primality::Test {
-            let both =
-                crate::prime::is_probable_prime::<S>(&p) & crate::prime::is_probable_prime::<S>(&q);
+        if let Some(rng) = primality_test {
+            let both = is_probable_prime::<S, R>(&p, rng) & is_probable_prime::<S, R>(&q, rng);
             // Declassifies only the verdict.
             if !declassify(both) {
                 return Err(Error::NotPrime);

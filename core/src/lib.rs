@@ -68,7 +68,7 @@ pub use sealed::{
 };
 #[cfg(feature = "insecure-test-keys")]
 pub use size::InsecureTest1024;
-pub use size::{Integer, KeySize, Paillier2048, Paillier3072, Paillier4096};
+pub use size::{Integer, KeySize, Paillier2048, Paillier3072, Paillier4096, decimal_digits};
 pub use wire::{
     Answer, Fingerprint, Kind, MAX_MESSAGE_LEN, Query, answer_addressee, key_bits,
     public_key_with_proof,

@@ -10,7 +10,7 @@
 use core::fmt;
 
 use crypto_bigint::{
-    CtOption, MultiExponentiateBoundedExp, Odd, Uint,
+    CtOption, CtSelect, MultiExponentiateBoundedExp, Odd, Uint,
     modular::{FixedMontyForm, FixedMontyParams},
 };
 use zeroize::Zeroize;
@@ -77,6 +77,9 @@ pub trait Residues: Copy + Zeroize {
         base: &Self::Elem,
         exponent: &Uint<EXP_LIMBS>,
     ) -> Self::Elem;
+    /// The Lucas sequence V with Q = 1 at k and k + 1: `(V_k(P, 1), V_{k+1}(P, 1)) mod m`, by a
+    /// ladder over every bit of k (V_0 = 2, V_1 = P, V_2j = V_j² − 2, V_2j+1 = V_j·V_j+1 − P).
+    fn lucas_v(&self, p: &Self::Elem, k: &Self::Elem) -> (Self::Elem, Self::Elem);
     /// `Π base_i^exponent_i mod m` by interleaved windows (Straus): the squarings are shared, and
     /// every exponent is processed over all its bits with constant-time table lookups.
     fn multi_pow<const EXP_LIMBS: usize>(
@@ -126,6 +129,24 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
         exponent: &Uint<EXP_LIMBS>,
     ) -> Uint<LIMBS> {
         self.form(base).pow(exponent).retrieve()
+    }
+
+    fn lucas_v(&self, p: &Uint<LIMBS>, k: &Uint<LIMBS>) -> (Uint<LIMBS>, Uint<LIMBS>) {
+        let p = self.form(p);
+        let two = self.form(&Uint::from_u8(2));
+        // (V_j, V_j+1), from j = 0.
+        let (mut low, mut high) = (two, p);
+        for i in (0..Uint::<LIMBS>::BITS).rev() {
+            // Swapped when the bit is 1, one formula serves both steps: (V_j, V_j+1) becomes
+            // (V_2j, V_2j+1) for a 0 and, swapped back, (V_2j+1, V_2j+2) for a 1.
+            let bit = k.bit(i);
+            low.ct_swap(&mut high, bit);
+            let cross = low.mul(&high).sub(&p);
+            low = low.square().sub(&two);
+            high = cross;
+            low.ct_swap(&mut high, bit);
+        }
+        (low.retrieve(), high.retrieve())
     }
 
     fn multi_pow<const EXP_LIMBS: usize>(

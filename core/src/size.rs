@@ -2,7 +2,9 @@
 
 use core::fmt::Debug;
 
-use crypto_bigint::{Gcd, Limb, RandomBits, RandomMod, UnsignedWithMontyForm, Word};
+use crypto_bigint::{
+    Choice, CtEq, CtOption, Gcd, Limb, RandomBits, RandomMod, UnsignedWithMontyForm, Word,
+};
 use crypto_bigint::{Odd, U1024, U2048, U3072, U4096, U6144, U8192, Uint};
 use zeroize::Zeroize;
 
@@ -34,6 +36,58 @@ pub trait Integer:
         }
         Some(out)
     }
+
+    /// Reads a decimal number, most significant digit first: `None` (in the `CtOption`) if a byte
+    /// is not a digit, if there are none, or if the value does not fit.
+    ///
+    /// Constant-time in the digits' values: only `digits.len()`, which the caller must treat as
+    /// public, decides the work (secret primes are read with it). Linear in the length.
+    fn from_decimal(digits: &[u8]) -> CtOption<Self> {
+        let mut value = Self::default();
+        // The length is public: the emptiness check may branch.
+        let mut valid = if digits.is_empty() {
+            Choice::FALSE
+        } else {
+            Choice::TRUE
+        };
+        // The first chunk takes the remainder, so the others hold exactly DIGITS_PER_LIMB each.
+        #[allow(
+            clippy::integer_division_remainder_used,
+            reason = "of the public length by a constant"
+        )]
+        let first = digits.len() % DIGITS_PER_LIMB;
+        let (head, tail) = digits.split_at(first);
+        for chunk in core::iter::once(head).chain(tail.chunks_exact(DIGITS_PER_LIMB)) {
+            let mut chunk_value: Word = 0;
+            let mut scale: Word = 1;
+            for &byte in chunk {
+                let digit = byte.wrapping_sub(b'0');
+                valid &= Choice::from_u32_lt(u32::from(digit), 10);
+                chunk_value = chunk_value.wrapping_mul(10).wrapping_add(Word::from(digit));
+                scale = scale.wrapping_mul(10);
+            }
+            // value = value · 10^len(chunk) + chunk, limb by limb; a carry out means overflow.
+            let mut carry = Limb(chunk_value);
+            for limb in value.as_mut_limbs() {
+                (*limb, carry) = limb.carrying_mul_add(Limb(scale), carry, Limb::ZERO);
+            }
+            valid &= carry.ct_eq(&Limb::ZERO);
+        }
+        CtOption::new(value, valid)
+    }
+}
+
+/// Decimal digits that fit in a limb: 10^19 < 2^64, 10^9 < 2^32.
+const DIGITS_PER_LIMB: usize = if Limb::BITS == 64 { 19 } else { 9 };
+
+/// The most decimal digits a number of `bits` bits can have: ⌊bits · log₁₀ 2⌋ + 1, with log₁₀ 2
+/// rounded up to 0.30103 (so never too few: 2467 for 8192 bits, 1234 for 4096, 617 for 2048).
+#[allow(
+    clippy::integer_division_remainder_used,
+    reason = "of a public bit count"
+)]
+pub const fn decimal_digits(bits: usize) -> usize {
+    bits * 30103 / 100_000 + 1
 }
 
 impl<const LIMBS: usize> Integer for Uint<LIMBS> {

@@ -20,6 +20,7 @@ use core::fmt;
 
 use crypto_bigint::Choice;
 use heapless::Vec;
+use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
@@ -534,13 +535,14 @@ impl<S: KeySize> PrivateKey<S> {
         seal(Kind::PrivateKey, &body, out)
     }
 
-    /// Reads a private key message, with every check of [`PrivateKey::from_primes`].
-    pub fn from_bytes(message: &[u8]) -> Result<Self> {
+    /// Reads a private key message, with every check of [`PrivateKey::from_primes`] (whose
+    /// primality test draws from `rng`).
+    pub fn from_bytes<R: CryptoRng + ?Sized>(message: &[u8], rng: &mut R) -> Result<Self> {
         let key = body::<PrivateKeyBody<&[u8]>>(open(message, Kind::PrivateKey)?)?;
         check_bits::<S>(key.bits)?;
         let mut p = integer::<S::P>(key.p)?;
         let mut q = integer::<S::P>(key.q)?;
-        let result = Self::from_primes(p, q);
+        let result = Self::from_primes(p, q, rng);
         p.zeroize();
         q.zeroize();
         result

@@ -34,7 +34,7 @@ fn primes() -> (BigUint, BigUint) {
 }
 
 fn key_from(p: &BigUint, q: &BigUint) -> Result<PrivateKey<Small>, Error> {
-    PrivateKey::from_primes(uint(p), uint(q))
+    PrivateKey::from_primes(uint(p), uint(q), &mut common::rng(1))
 }
 
 #[test]
@@ -136,10 +136,11 @@ fn components_must_match_the_public_key() {
     let (p, q) = primes();
     let key = key_from(&p, &q).expect("valid");
     let public = key.public_key().clone();
-    assert!(PrivateKey::from_components(&public, uint(&p), uint(&q)).is_ok());
+    assert!(PrivateKey::from_components(&public, uint(&p), uint(&q), &mut common::rng(2)).is_ok());
     let other = PrivateKey::<Small>::generate(&mut common::rng(9)).expect("keygen");
     assert_eq!(
-        PrivateKey::from_components(other.public_key(), uint(&p), uint(&q)).err(),
+        PrivateKey::from_components(other.public_key(), uint(&p), uint(&q), &mut common::rng(3))
+            .err(),
         Some(Error::ModulusMismatch)
     );
 }

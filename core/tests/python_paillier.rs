@@ -34,6 +34,7 @@ fn check<S: KeySize>(key: &Value) -> usize {
         &public,
         uint(&dec(field(key, "p"))),
         uint(&dec(field(key, "q"))),
+        &mut common::rng(1),
     )
     .expect("phe's p and q are valid");
     let mut checked = 0;

@@ -118,7 +118,7 @@ fn messages() -> Vec<(&'static str, Vec<u8>, Decodes)> {
         (
             "private key",
             bytes(|out| KEY.to_bytes(out)),
-            Box::new(|m| PrivateKey::<Small>::from_bytes(m).is_ok()),
+            Box::new(|m| PrivateKey::<Small>::from_bytes(m, &mut common::rng(1)).is_ok()),
         ),
         (
             "model card",
@@ -260,7 +260,8 @@ fn every_message_round_trips() {
     assert_eq!(key_bits(&proven), Ok(1024));
     assert_eq!(proof.verify(public), Ok(()));
     assert_eq!(
-        PrivateKey::<Small>::from_bytes(&bytes(|out| KEY.to_bytes(out))).expect("decodes"),
+        PrivateKey::<Small>::from_bytes(&bytes(|out| KEY.to_bytes(out)), &mut common::rng(2))
+            .expect("decodes"),
         *KEY
     );
     let card = MODEL.card(&[2048, 3072]).expect("card");
@@ -666,7 +667,7 @@ fn only_the_canonical_encoding_is_accepted() {
     );
     let private = bytes(|out| KEY.to_bytes(out));
     let overlong = respliced(&private, 5, 2, &[0x80, 0x88, 0x00]);
-    assert!(PrivateKey::<Small>::from_bytes(&overlong).is_err());
+    assert!(PrivateKey::<Small>::from_bytes(&overlong, &mut common::rng(3)).is_err());
     // A query without names: header, bits (2), n's length (2), n (128), fingerprint (32), the
     // proof (tag, count, roots), no model (1), then the number of names, 0, written as 80 00.
     let q = query(&*KEY, &[1.0, 2.0], None);

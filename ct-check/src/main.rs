@@ -18,14 +18,14 @@
 use std::process::ExitCode;
 
 use hecate::crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
-use hecate::crypto_bigint::{I128, Odd, RandomMod, U2048};
+use hecate::crypto_bigint::{CtEq, I128, Limb, NonZero, Odd, RandomMod, Reciprocal, U2048};
 use hecate::hazmat::{encrypt_crt_with_nonce, encrypt_with_nonce};
 use hecate::memcheck::{
     declassified, public, secret, secret_number, secret_plaintext, secret_weights,
 };
 use hecate::{
-    Ciphertext, DEFAULT_FEATURE_EXPONENT, EncodedNumber, FeatureSpec, KeySize, MAX_MESSAGE_LEN,
-    Model, Paillier2048, Plaintext, PrivateKey, Query,
+    Ciphertext, DEFAULT_FEATURE_EXPONENT, EncodedNumber, FeatureSpec, Integer, KeySize,
+    MAX_MESSAGE_LEN, Model, Paillier2048, Plaintext, PrivateKey, Query, decimal_digits,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -277,11 +277,34 @@ fn secret_files(key: &mut PrivateKey<S>, rng: &mut ChaCha20Rng) -> Result<(), Wr
     bytes.clear();
     bytes.extend_from_slice(buffer.get(..len).ok_or(Wrong("key length"))?);
     public(&bytes[..]);
-    let read = PrivateKey::<S>::from_bytes(&bytes).map_err(|_| Wrong("key from bytes"))?;
+    let read = PrivateKey::<S>::from_bytes(&bytes, rng).map_err(|_| Wrong("key from bytes"))?;
     check(
         declassified(read.ct_eq(key)).to_bool(),
         "private key round trip",
     )
+}
+
+/// A key from python-paillier's files: its secret primes read from decimal digits.
+fn imported_primes(key: &PrivateKey<S>) -> Result<(), Wrong> {
+    let ten = Reciprocal::new(NonZero::new(Limb::from(10u8)).expect("10 is not 0"));
+    let mut primes = [*key.primes().0, *key.primes().1];
+    for prime in &mut primes {
+        // All the digits a prime of the width can have, leading zeros included: a fixed count.
+        let mut digits = [0u8; decimal_digits(<S as KeySize>::P::BITS as usize)];
+        let mut rest = *prime;
+        for digit in digits.iter_mut().rev() {
+            let (quotient, remainder) = rest.div_rem_limb_with_reciprocal(&ten);
+            *digit = b'0' + remainder.0.to_le_bytes()[0];
+            rest = quotient;
+        }
+        secret(&mut digits);
+        let read = <S as KeySize>::P::from_decimal(&digits);
+        check(
+            declassified(read.is_some() & read.unwrap_or_default().ct_eq(prime)).to_bool(),
+            "primes read from decimal",
+        )?;
+    }
+    Ok(())
 }
 
 fn secret_paths() -> Result<(), Wrong> {
@@ -290,6 +313,7 @@ fn secret_paths() -> Result<(), Wrong> {
     let mut other = PrivateKey::<S>::generate(&mut rng).map_err(|_| Wrong("key generation"))?;
     paillier(&mut key.clone(), &mut other, &mut rng)?;
     secret_files(&mut key.clone(), &mut rng)?;
+    imported_primes(&key)?;
     prediction(&mut key, &mut rng)
 }
 

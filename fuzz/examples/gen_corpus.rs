@@ -49,7 +49,7 @@ fn key<S: KeySize>(vectors: &serde_json::Value) -> PrivateKey<S> {
         .expect("a key of the size");
     let prime =
         |name: &str| uint::<S::P>(&dec(entry[name].as_str().expect("prime"))).expect("fits");
-    PrivateKey::from_primes(prime("p"), prime("q")).expect("a valid key")
+    PrivateKey::from_primes(prime("p"), prime("q"), &mut hecate_fuzz::rng(0)).expect("a valid key")
 }
 
 /// The salary story's encoding: whole years of age from 18 to 100, scales from 0 to 10 and gender

@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = hecate::key_bits(&message);
     match kind {
         Kind::PublicKey => hecate::fuzzing::public_key(&message),
-        Kind::PrivateKey => hecate::fuzzing::private_key(&message),
+        Kind::PrivateKey => hecate::fuzzing::private_key(&message, &mut hecate_fuzz::rng(0)),
         Kind::ModelCard => hecate::fuzzing::model_card(&message),
         Kind::Model => hecate::fuzzing::model(&message),
         Kind::Query => hecate::fuzzing::query(&message),

@@ -9,7 +9,7 @@ use hecate::{InsecureTest1024, KeySize, Paillier2048, Paillier3072, Paillier4096
 use libfuzzer_sys::fuzz_target;
 
 fn one<S: KeySize>(data: &[u8]) {
-    if let Ok(key) = PrivateKey::<S>::from_bytes(data) {
+    if let Ok(key) = PrivateKey::<S>::from_bytes(data, &mut hecate_fuzz::rng(0)) {
         let (p, q) = key.primes();
         let (p, q) = (hecate_fuzz::big(p), hecate_fuzz::big(q));
         assert!(p != q, "equal primes");
@@ -34,7 +34,7 @@ fn one<S: KeySize>(data: &[u8]) {
 
 /// The checks, on one input.
 fn check(data: &[u8]) {
-    hecate::fuzzing::private_key(data);
+    hecate::fuzzing::private_key(data, &mut hecate_fuzz::rng(0));
     one::<InsecureTest1024>(data);
     one::<Paillier2048>(data);
     one::<Paillier3072>(data);

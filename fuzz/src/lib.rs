@@ -29,7 +29,7 @@ const Q2048: &str = "16080153797794290917701962010061799934532457653595258550351
 fn fixed_key<S: KeySize>(p: &str, q: &str) -> PrivateKey<S> {
     let p = uint::<S::P>(&dec(p)).expect("p fits");
     let q = uint::<S::P>(&dec(q)).expect("q fits");
-    PrivateKey::from_primes(p, q).expect("the fixed key is valid")
+    PrivateKey::from_primes(p, q, &mut rng(0)).expect("the fixed key is valid")
 }
 
 /// The fixed 1024-bit test key.

@@ -5,24 +5,150 @@
 //!   object once more as a JSON string (the demo double-encoded it)
 //! - `answer.json`: `{"pubkey": {"n": N}, "values": ["<ciphertext>", exponent]}`
 //!
-//! N, P and Q are bare JSON integers with hundreds of digits: they are parsed exactly
-//! (serde_json's arbitrary precision, then num-bigint), never through f64 or u64.
+//! N, P and Q are bare JSON integers with hundreds of digits: they are parsed exactly (serde_json's
+//! arbitrary precision), never through f64 or u64. Every number is read in linear time, and only
+//! after its digit count, and the file's length, are checked against what the largest key size
+//! can need. The primes p and q are read straight from the caller's text (which it wipes) into
+//! wiped integers, in constant time in their digits.
+
+use std::borrow::Cow;
+use std::fmt;
 
 use anyhow::{Context, Result, anyhow, bail};
-use hecate::{EncryptedNumber, Integer, KeySize, PrivateKey, PublicKey};
+use hecate::{
+    EncryptedNumber, Integer, KeySize, MAX_FEATURES, Paillier4096, PrivateKey, PublicKey,
+    decimal_digits,
+};
 use num_bigint::BigUint;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
+use zeroize::Zeroizing;
+
+use crate::workflows::os_rng;
+
+/// Most digits of n: 1234 for the largest key size, 4096 bits.
+pub const MAX_N_DIGITS: usize = decimal_digits(Paillier4096::BITS as usize);
+/// Most digits of a ciphertext, below n² of 8192 bits: 2467.
+pub const MAX_CIPHERTEXT_DIGITS: usize = decimal_digits(2 * Paillier4096::BITS as usize);
+/// Most digits of p or q, of 2048 bits: 617.
+pub const MAX_PRIME_DIGITS: usize = decimal_digits(Paillier4096::PRIME_BITS as usize);
+
+/// The longest file accepted: what the largest valid one needs, a `data.json` of [`MAX_FEATURES`]
+/// ciphertexts of a 4096-bit key, double-encoded, with room for indentation:
+/// - per value, `[\"<2467 digits>\", -2147483648], `: 2467 digits, 4 for the escaped quotes, 2
+///   brackets, 4 of separators, 11 for the exponent, and 32 of whitespace: 2467 + 53 = 2520;
+/// - 128 values: 322,560;
+/// - the rest, `"{\"public_key\": {\"n\": <1234 digits>}, \"values\": [...]}"`: 1234 digits and
+///   1024 for names, quotes, escapes and whitespace;
+///
+/// in all 324,818 bytes. A custkeys.json (n, p and q: 2468 digits) is far smaller.
+pub const MAX_FILE_LEN: usize = MAX_FEATURES * (MAX_CIPHERTEXT_DIGITS + 53) + MAX_N_DIGITS + 1024;
+
+/// Why a python-paillier file is refused before its numbers are converted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PheError {
+    /// The file is longer than any valid python-paillier file.
+    FileTooLarge {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// A number has more digits than the largest key size can need.
+    TooManyDigits {
+        /// The field: `n`, `p`, `q` or `ciphertext`.
+        field: &'static str,
+        /// How many digits it has.
+        digits: usize,
+        /// The most it may have.
+        max: usize,
+    },
+    /// A number is not a non-negative decimal integer that fits the key size.
+    NotAnInteger {
+        /// The field.
+        field: &'static str,
+    },
+}
+
+impl fmt::Display for PheError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::FileTooLarge { len } => write!(
+                f,
+                "the file has {len} bytes, more than the {MAX_FILE_LEN} of the largest \
+                 python-paillier file"
+            ),
+            Self::TooManyDigits { field, digits, max } => write!(
+                f,
+                "{field} has {digits} digits, more than the {max} a 4096-bit key can need"
+            ),
+            Self::NotAnInteger { field } => {
+                write!(
+                    f,
+                    "{field} is not a non-negative decimal integer of the key size"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for PheError {}
+
+/// `{"n": N}`: its raw JSON text, borrowed from the file.
+#[derive(Deserialize)]
+struct Modulus<'a> {
+    #[serde(borrow)]
+    n: &'a RawValue,
+}
+
+/// The public key of any of the three files, raw; every other field is skipped without a copy.
+#[derive(Deserialize)]
+struct AnyKey<'a> {
+    #[serde(borrow)]
+    public_key: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pubkey: Option<&'a RawValue>,
+}
+
+impl<'a> AnyKey<'a> {
+    /// The modulus of the public key under `public_key`, or also under `pubkey` if `any_name`.
+    fn modulus(&self, any_name: bool) -> Option<Modulus<'a>> {
+        let key = if any_name {
+            self.public_key.or(self.pubkey)
+        } else {
+            self.public_key
+        };
+        serde_json::from_str(key?.get()).ok()
+    }
+}
+
+/// A `custkeys.json`: p and q stay in the caller's (wiped) text until read into wiped integers.
+#[derive(Deserialize)]
+struct KeysFile<'a> {
+    #[serde(borrow)]
+    public_key: Modulus<'a>,
+    #[serde(borrow)]
+    private_key: Primes<'a>,
+}
+
+#[derive(Deserialize)]
+struct Primes<'a> {
+    #[serde(borrow)]
+    p: &'a RawValue,
+    #[serde(borrow)]
+    q: &'a RawValue,
+}
 
 /// Bits of the modulus in a python-paillier JSON file (any of the three), to pick the key size.
 pub fn key_bits(text: &str) -> Result<u32> {
-    let value = parse(text)?;
-    let n = value
-        .get("public_key")
-        .or_else(|| value.get("pubkey"))
-        .and_then(|key| key.get("n"))
+    let text = unwrapped(text)?;
+    let file: AnyKey<'_> = serde_json::from_str(&text).context("not JSON")?;
+    let n = file
+        .modulus(true)
         .ok_or_else(|| anyhow!("no public key (\"public_key\" or \"pubkey\" with \"n\")"))?;
-    let bits = big(n, "n")?.bits();
-    u32::try_from(bits).map_err(|_| anyhow!("n has {bits} bits"))
+    let n: <Paillier4096 as KeySize>::N = public(raw_digits(n.n, "n", MAX_N_DIGITS)?, "n")?;
+    // n is public.
+    Ok(n.bit_width_vartime())
 }
 
 /// Whether `bytes` look like one of python-paillier's JSON files (a public key inside).
@@ -42,19 +168,28 @@ pub fn write_keys<S: KeySize>(key: &PrivateKey<S>) -> Result<String> {
 
 /// The private key in a `custkeys.json`, with every check of `PrivateKey::from_components`.
 pub fn read_keys<S: KeySize>(text: &str) -> Result<PrivateKey<S>> {
-    let value = parse(text)?;
-    let public = public_key_in::<S>(&value, "public_key")?;
-    let private = value
-        .get("private_key")
-        .ok_or_else(|| anyhow!("no \"private_key\""))?;
-    let p = integer::<S::P>(field(private, "p")?, "p")?;
-    let q = integer::<S::P>(field(private, "q")?, "q")?;
-    Ok(PrivateKey::from_components(&public, p, q)?)
+    check_len(text)?;
+    let file: KeysFile<'_> = serde_json::from_str(text).context("not a custkeys.json")?;
+    let public = PublicKey::from_n(public(
+        raw_digits(file.public_key.n, "n", MAX_N_DIGITS)?,
+        "n",
+    )?)?;
+    let p = secret::<S::P>(file.private_key.p, "p")?;
+    let q = secret::<S::P>(file.private_key.q, "q")?;
+    Ok(PrivateKey::from_components(&public, *p, *q, &mut os_rng())?)
 }
 
 /// The public key in a `custkeys.json` (only its public part is read).
 pub fn read_public_key<S: KeySize>(text: &str) -> Result<PublicKey<S>> {
-    public_key_in(&parse(text)?, "public_key")
+    check_len(text)?;
+    let file: AnyKey<'_> = serde_json::from_str(text).context("not JSON")?;
+    let n = file
+        .modulus(false)
+        .ok_or_else(|| anyhow!("no public key (\"public_key\" with \"n\")"))?;
+    Ok(PublicKey::from_n(public(
+        raw_digits(n.n, "n", MAX_N_DIGITS)?,
+        "n",
+    )?)?)
 }
 
 /// A `data.json`: the key and one `[ciphertext, exponent]` per feature.
@@ -81,6 +216,12 @@ pub fn read_query<S: KeySize>(text: &str) -> Result<(PublicKey<S>, Vec<Encrypted
     let values = field(&value, "values")?
         .as_array()
         .ok_or_else(|| anyhow!("\"values\" is not a list"))?;
+    if values.len() > MAX_FEATURES {
+        bail!(
+            "\"values\" has {} entries, more than the {MAX_FEATURES} features a model can have",
+            values.len()
+        );
+    }
     let features = values
         .iter()
         .enumerate()
@@ -101,23 +242,45 @@ pub fn write_answer<S: KeySize>(key: &PublicKey<S>, answer: &EncryptedNumber<S>)
 /// The encrypted prediction in an `answer.json`, which must be for `key`.
 pub fn read_answer<S: KeySize>(text: &str, key: &PublicKey<S>) -> Result<EncryptedNumber<S>> {
     let value = parse(text)?;
-    let n = field(field(&value, "pubkey")?, "n")?;
-    if big(n, "n")? != BigUint::from_bytes_be(&bytes(key.n())) {
+    let n: S::N = public(
+        value_digits(field(field(&value, "pubkey")?, "n")?, "n", MAX_N_DIGITS)?,
+        "n",
+    )?;
+    // n is public.
+    if n != *key.n() {
         return Err(hecate::Error::KeyMismatch.into());
     }
     encrypted(key, field(&value, "values")?)
 }
 
-/// Parses JSON, unwrapping one level of JSON-in-a-string as the demo's writers produced.
-fn parse(text: &str) -> Result<Value> {
-    let value: Value = serde_json::from_str(text).context("not JSON")?;
-    match value {
-        Value::String(inner) => {
-            serde_json::from_str(&inner).context("a JSON string that does not hold JSON")
-        }
-        Value::Object(_) => Ok(value),
-        _ => bail!("not a JSON object"),
+/// Refuses a file longer than any valid one, before any parsing.
+fn check_len(text: &str) -> Result<()> {
+    if text.len() > MAX_FILE_LEN {
+        return Err(PheError::FileTooLarge { len: text.len() }.into());
     }
+    Ok(())
+}
+
+/// The JSON object in a public file, unwrapped once from a JSON string as the demo's writers
+/// did. (A `custkeys.json` was never wrapped: its readers take the object only.)
+fn unwrapped(text: &str) -> Result<Cow<'_, str>> {
+    check_len(text)?;
+    if text.trim_start().starts_with('"') {
+        let inner: String =
+            serde_json::from_str(text).context("a JSON string that does not hold JSON")?;
+        Ok(Cow::Owned(inner))
+    } else {
+        Ok(Cow::Borrowed(text))
+    }
+}
+
+/// Parses a public file's JSON object.
+fn parse(text: &str) -> Result<Value> {
+    let value: Value = serde_json::from_str(&unwrapped(text)?).context("not JSON")?;
+    if !value.is_object() {
+        bail!("not a JSON object");
+    }
+    Ok(value)
 }
 
 fn field<'a>(value: &'a Value, name: &str) -> Result<&'a Value> {
@@ -126,7 +289,10 @@ fn field<'a>(value: &'a Value, name: &str) -> Result<&'a Value> {
 
 fn public_key_in<S: KeySize>(value: &Value, name: &str) -> Result<PublicKey<S>> {
     let n = field(field(value, name)?, "n")?;
-    Ok(PublicKey::from_n(integer::<S::N>(n, "n")?)?)
+    Ok(PublicKey::from_n(public(
+        value_digits(n, "n", MAX_N_DIGITS)?,
+        "n",
+    )?)?)
 }
 
 /// `[ciphertext as a decimal string, exponent]`.
@@ -137,15 +303,15 @@ fn encrypted<S: KeySize>(key: &PublicKey<S>, pair: &Value) -> Result<EncryptedNu
     let ciphertext = ciphertext
         .as_str()
         .ok_or_else(|| anyhow!("the ciphertext is not a string"))?;
-    let value: BigUint = ciphertext
-        .parse()
-        .map_err(|_| anyhow!("the ciphertext is not a decimal integer"))?;
+    let digits = checked_digits(ciphertext, "ciphertext", MAX_CIPHERTEXT_DIGITS)?;
     let exponent = exponent
         .as_i64()
         .and_then(|e| i32::try_from(e).ok())
         .ok_or_else(|| anyhow!("the exponent is not a small integer"))?;
-    let ciphertext =
-        key.ciphertext(fixed::<S::NSquared>(&value).ok_or(hecate::Error::InvalidCiphertext)?)?;
+    let value = S::NSquared::from_decimal(digits)
+        .into_option()
+        .ok_or(hecate::Error::InvalidCiphertext)?;
+    let ciphertext = key.ciphertext(value)?;
     if exponent.unsigned_abs() > hecate::EXPONENT_LIMIT.unsigned_abs() {
         return Err(hecate::Error::ExponentOutOfRange.into());
     }
@@ -155,29 +321,56 @@ fn encrypted<S: KeySize>(key: &PublicKey<S>, pair: &Value) -> Result<EncryptedNu
     })
 }
 
-/// A bare JSON integer (or a decimal string) as a `BigUint`.
-fn big(value: &Value, name: &str) -> Result<BigUint> {
-    let digits = match value {
-        Value::Number(number) => number.to_string(),
-        Value::String(text) => text.clone(),
-        _ => bail!("{name} is not an integer"),
+/// The digits of a bare JSON integer or a decimal string in a parsed (public) file.
+fn value_digits<'a>(value: &'a Value, field: &'static str, max: usize) -> Result<&'a [u8]> {
+    let text = match value {
+        Value::Number(number) => number.as_str(),
+        Value::String(text) => text,
+        _ => bail!("{field} is not an integer"),
     };
-    digits
-        .parse()
-        .map_err(|_| anyhow!("{name} is not a non-negative integer: {digits:.40}"))
+    checked_digits(text, field, max)
 }
 
-/// A JSON integer as a fixed-width integer of the key size.
-fn integer<T: Integer>(value: &Value, name: &str) -> Result<T> {
-    fixed(&big(value, name)?).ok_or_else(|| anyhow!("{name} is too large for the key size"))
+/// The digits of a raw JSON integer or decimal string: the quotes are format, never a digit, so
+/// looking for them reveals nothing of a secret number; a string with escapes is refused as not
+/// decimal.
+fn raw_digits<'a>(raw: &'a RawValue, field: &'static str, max: usize) -> Result<&'a [u8]> {
+    let text = raw.get();
+    let text = text
+        .strip_prefix('"')
+        .and_then(|inner| inner.strip_suffix('"'))
+        .unwrap_or(text);
+    checked_digits(text, field, max)
 }
 
-fn fixed<T: Integer>(value: &BigUint) -> Option<T> {
-    let digits = value.to_bytes_be();
-    let padding = T::BYTES.checked_sub(digits.len())?;
-    let mut bytes = vec![0u8; padding];
-    bytes.extend_from_slice(&digits);
-    T::read_be(&bytes)
+/// Refuses more than `max` digits, from the length alone (public: it shows in the file's size).
+fn checked_digits<'a>(text: &'a str, field: &'static str, max: usize) -> Result<&'a [u8]> {
+    if text.len() > max {
+        return Err(PheError::TooManyDigits {
+            field,
+            digits: text.len(),
+            max,
+        }
+        .into());
+    }
+    Ok(text.as_bytes())
+}
+
+/// A public number of the key size.
+fn public<T: Integer>(digits: &[u8], field: &'static str) -> Result<T> {
+    T::from_decimal(digits)
+        .into_option()
+        .ok_or_else(|| PheError::NotAnInteger { field }.into())
+}
+
+/// A secret prime, read in constant time in its digits into an integer wiped on drop; only
+/// whether it is a valid number of the key size is revealed.
+fn secret<T: Integer>(raw: &RawValue, field: &'static str) -> Result<Zeroizing<T>> {
+    let digits = raw_digits(raw, field, MAX_PRIME_DIGITS)?;
+    T::from_decimal(digits)
+        .into_option()
+        .map(Zeroizing::new)
+        .ok_or_else(|| PheError::NotAnInteger { field }.into())
 }
 
 fn bytes<T: Integer>(x: &T) -> Vec<u8> {
@@ -193,4 +386,99 @@ fn decimal<T: Integer>(x: &T) -> String {
 /// A bare JSON integer.
 fn number<T: Integer>(x: &T) -> Result<Value> {
     serde_json::from_str(&decimal(x)).context("a decimal integer is JSON")
+}
+
+#[cfg(test)]
+mod tests {
+    use hecate::Paillier2048;
+
+    use super::*;
+
+    fn refusal(result: Result<impl fmt::Debug>) -> PheError {
+        *result
+            .expect_err("refused")
+            .downcast_ref::<PheError>()
+            .expect("a PheError")
+    }
+
+    fn keys_with(n: &str, p: &str, q: &str) -> String {
+        format!("{{\"public_key\": {{\"n\": {n}}}, \"private_key\": {{\"p\": {p}, \"q\": {q}}}}}")
+    }
+
+    #[test]
+    fn a_file_longer_than_any_valid_one_is_refused_before_parsing() {
+        let file = keys_with(&"7".repeat(1_000_000), "3", "5");
+        let error = refusal(key_bits(&file));
+        assert_eq!(error, PheError::FileTooLarge { len: file.len() });
+        assert!(error.to_string().contains("324818"), "{error}");
+        assert_eq!(refusal(read_keys::<Paillier2048>(&file)), error);
+    }
+
+    #[test]
+    fn numbers_longer_than_a_4096_bit_key_needs_are_refused_naming_the_field() {
+        let n = "7".repeat(MAX_N_DIGITS + 1);
+        let error = refusal(key_bits(&keys_with(&n, "3", "5")));
+        assert_eq!(
+            error,
+            PheError::TooManyDigits {
+                field: "n",
+                digits: 1235,
+                max: 1234
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "n has 1235 digits, more than the 1234 a 4096-bit key can need"
+        );
+        let key = PrivateKey::<Paillier2048>::generate(&mut os_rng()).expect("key");
+        let n = decimal(key.public_key().n());
+        let long_p = "1".repeat(MAX_PRIME_DIGITS + 1);
+        let file = keys_with(&n, &long_p, "5");
+        assert!(matches!(
+            refusal(read_keys::<Paillier2048>(&file)),
+            PheError::TooManyDigits { field: "p", .. }
+        ));
+        let file = keys_with(&n, "5", &format!("\"{long_p}\""));
+        assert!(matches!(
+            refusal(read_keys::<Paillier2048>(&file)),
+            PheError::TooManyDigits { field: "q", .. }
+        ));
+        let ciphertext = "1".repeat(MAX_CIPHERTEXT_DIGITS + 1);
+        let data =
+            format!("{{\"public_key\": {{\"n\": {n}}}, \"values\": [[\"{ciphertext}\", 0]]}}");
+        let error = read_query::<Paillier2048>(&data).expect_err("refused");
+        assert!(
+            format!("{error:#}").contains("ciphertext has 2468 digits"),
+            "{error:#}"
+        );
+    }
+
+    #[test]
+    fn the_largest_valid_data_json_fits_the_limit() {
+        let ciphertext = "9".repeat(MAX_CIPHERTEXT_DIGITS);
+        let values = vec![format!("[\"{ciphertext}\", -2147483648]"); MAX_FEATURES].join(", ");
+        let inner = format!(
+            "{{\"public_key\": {{\"n\": {}}}, \"values\": [{values}]}}",
+            "9".repeat(MAX_N_DIGITS)
+        );
+        let wrapped = serde_json::to_string(&inner).expect("a JSON string");
+        assert!(wrapped.len() <= MAX_FILE_LEN, "{}", wrapped.len());
+    }
+
+    #[test]
+    fn keys_read_back_and_bad_primes_are_typed_errors() {
+        let key = PrivateKey::<Paillier2048>::generate(&mut os_rng()).expect("key");
+        let text = write_keys(&key).expect("custkeys.json");
+        assert_eq!(key_bits(&text).expect("bits"), 2048);
+        assert!(read_keys::<Paillier2048>(&text).expect("reads") == key);
+        let n = decimal(key.public_key().n());
+        for p in ["-3", "\"1\\u0030\"", "1.5", "\"\""] {
+            let error = read_keys::<Paillier2048>(&keys_with(&n, p, "5")).expect_err(p);
+            assert!(
+                error.downcast_ref::<PheError>() == Some(&PheError::NotAnInteger { field: "p" })
+                    || error.to_string().contains("custkeys"),
+                "{p}: {error:#}"
+            );
+        }
+    }
 }

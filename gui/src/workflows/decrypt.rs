@@ -6,6 +6,7 @@ use hecate::{Answer, Fingerprint, KeySize, Kind, ModelId, PrivateKey, answer_add
 use super::expect_kind;
 use crate::interop::phe;
 use crate::with_key_size;
+use crate::workflows::os_rng;
 
 /// A decrypted prediction. The value is the customer's to see, so `Debug` does not show it.
 #[derive(Clone, Copy, PartialEq)]
@@ -32,7 +33,8 @@ impl std::fmt::Debug for Decrypted {
 pub fn decrypt(key_file: &[u8], answer_file: &[u8]) -> Result<Decrypted> {
     expect_kind(key_file, &[Kind::PrivateKey])?;
     with_key_size!(key_bits(key_file)?, |S| PrivateKey::<S>::from_bytes(
-        key_file
+        key_file,
+        &mut os_rng()
     )?
     .decrypt_answer_file(answer_file))
 }

@@ -35,7 +35,7 @@ pub fn public_key<S: KeySize>(key_file: &[u8]) -> Result<PublicKey<S>> {
 pub fn proven_key<S: KeySize>(key_file: &[u8]) -> Result<(PublicKey<S>, Option<KeyProof<S>>)> {
     Ok(match Kind::of(key_file)? {
         Kind::PrivateKey => {
-            let key = PrivateKey::<S>::from_bytes(key_file)?;
+            let key = PrivateKey::<S>::from_bytes(key_file, &mut os_rng())?;
             (key.public_key().clone(), Some(key.prove_key()?))
         }
         _ => public_key_with_proof::<S>(key_file)?,

@@ -9,6 +9,7 @@ use hecate::{
 use crate::interop::phe;
 use crate::sealing::{self, Passphrase};
 use crate::with_key_size;
+use crate::workflows::os_rng;
 
 /// Lines of `(field, value)` that describe the file. A passphrase-protected file is described
 /// from its header; with its passphrase, what it holds is described too.
@@ -129,7 +130,7 @@ fn keyed<S: KeySize>(
             lines.push(("key proof", proof_verdict(verdict)));
         }
         Kind::PrivateKey => {
-            let key = PrivateKey::<S>::from_bytes(bytes)?;
+            let key = PrivateKey::<S>::from_bytes(bytes, &mut os_rng())?;
             lines.push(("fingerprint", key.public_key().fingerprint().to_string()));
             lines.push(("secret", "p and q (not shown)".into()));
         }

@@ -47,7 +47,8 @@ pub fn open(private: &[u8]) -> Result<KeyPair> {
         bail!("this is not a private key: the customer needs their private key to decrypt");
     }
     with_key_size!(key_bits(private)?, |S| pair(PrivateKey::<S>::from_bytes(
-        private
+        private,
+        &mut os_rng()
     )?))
 }
 
