@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::memcheck::declassify;
+use crate::modexp::Wide;
 
 use crate::model::{
     FeatureSpec, MAX_FEATURES, ModelCard, ModelId, Name, Names, Specs, names, parse_name,
@@ -533,6 +534,17 @@ impl<S: KeySize> PrivateKey<S> {
             q: Big(q),
         };
         seal(Kind::PrivateKey, &body, out)
+    }
+
+    /// The fingerprint of the key in a private key message: its envelope and lengths checked, but
+    /// not its primes (no primality test). To name the key a message holds, as a sealed file's
+    /// header does, not to use it.
+    pub fn fingerprint_of(message: &[u8]) -> Result<Fingerprint> {
+        let key = body::<PrivateKeyBody<&[u8]>>(open(message, Kind::PrivateKey)?)?;
+        check_bits::<S>(key.bits)?;
+        let p = Zeroizing::new(integer::<S::P>(key.p)?);
+        let q = Zeroizing::new(integer::<S::P>(key.q)?);
+        Ok(PublicKey::<S>::from_n(S::N::product(&p, &q))?.fingerprint())
     }
 
     /// Reads a private key message, with every check of [`PrivateKey::from_primes`] (whose

@@ -149,6 +149,21 @@ fn messages() -> Vec<(&'static str, Vec<u8>, Decodes)> {
 }
 
 #[test]
+fn a_private_key_message_names_its_key_without_opening_it() {
+    let message = bytes(|out| KEY.to_bytes(out));
+    assert_eq!(
+        PrivateKey::<Small>::fingerprint_of(&message),
+        Ok(KEY.public_key().fingerprint())
+    );
+    let public = bytes(|out| KEY.public_key().to_bytes(out));
+    assert!(PrivateKey::<Small>::fingerprint_of(&public).is_err());
+    assert_eq!(
+        PrivateKey::<Paillier2048>::fingerprint_of(&message),
+        Err(Error::InvalidKeySize)
+    );
+}
+
+#[test]
 fn sealed_messages_bind_their_header_and_bound_their_costs() {
     let header = sealed_header(SMALL_KDF);
     let message = bytes(|out| header.to_bytes(&[7; 48], out));

@@ -140,8 +140,10 @@ pub fn open(file: &[u8], passphrase: &Passphrase) -> Result<Zeroizing<Vec<u8>>> 
 fn subject_of(message: &[u8]) -> Result<Subject> {
     Ok(match Kind::of(message)? {
         Kind::PrivateKey => with_key_size!(hecate::key_bits(message)?, |S| {
-            let key = PrivateKey::<S>::from_bytes(message)?;
-            Ok(Subject::PrivateKey(key.public_key().fingerprint()))
+            // Its reader checks the primes: naming the key needs only n = p·q.
+            anyhow::Ok(Subject::PrivateKey(PrivateKey::<S>::fingerprint_of(
+                message,
+            )?))
         })?,
         Kind::Model => Subject::Model(Model::from_bytes(message)?.id()),
         other => bail!("only a private key or a model is sealed under a passphrase, not a {other}"),
