@@ -270,6 +270,16 @@ mod tests {
     }
 
     #[test]
+    fn a_sealed_file_holds_the_message_its_header_names() {
+        let message = model_message();
+        let sealed =
+            seal_with(&message, &passphrase("tonic"), CHEAP, &mut os_rng()).expect("sealed");
+        assert!(holds(&sealed, &message) && holds(&message, &message));
+        assert!(!holds(&sealed, &model_message()), "another model");
+        assert!(!holds(b"notes", &message));
+    }
+
+    #[test]
     fn every_truncation_and_every_bit_flip_of_a_sealed_file_is_refused() {
         let sealed = seal_with(&model_message(), &passphrase("tonic"), CHEAP, &mut os_rng())
             .expect("sealed");
