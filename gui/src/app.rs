@@ -6,26 +6,28 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use eframe::egui::{self, Color32};
 use egui_notify::Toasts;
-use hecate::Kind;
+use hecate::{Kind, Sealed};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 pub mod company;
 pub mod customer;
 pub mod features;
+pub mod passphrase;
 pub mod story;
 pub mod task;
 mod views;
 
 use company::Company;
 use customer::Customer;
+use passphrase::{PassphraseDialog, Purpose};
 use story::Story;
 use task::Job;
 
-use crate::files;
+use crate::{files, sealing};
 
 /// The colour of a problem.
 const PROBLEM_RED: Color32 = Color32::from_rgb(220, 50, 50);
@@ -165,6 +167,21 @@ pub enum Command {
     ClearQueries,
     /// The answer to the question asked in a modal window.
     Reply(Reply),
+    /// The choice made in the passphrase dialog.
+    Passphrase(Sealing),
+}
+
+/// The choices of the passphrase dialog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sealing {
+    /// Save sealed under the passphrase typed (twice).
+    Seal,
+    /// Save without a passphrase: anyone with the file can use it.
+    Plain,
+    /// Open the sealed file with the passphrase typed.
+    Open,
+    /// Go back: nothing is saved or opened.
+    Cancel,
 }
 
 /// Work that lives only in memory until saved.
@@ -205,8 +222,8 @@ enum Then {
     Run(Command),
     /// Opening a dropped key: its bytes and file.
     OpenKey(Zeroizing<Vec<u8>>, PathBuf),
-    /// Serving a dropped model: its bytes and file name.
-    OpenModel(Zeroizing<Vec<u8>>, String),
+    /// Serving a dropped model: its bytes and file.
+    OpenModel(Zeroizing<Vec<u8>>, PathBuf),
     /// Closing the window.
     Quit,
 }
@@ -371,6 +388,8 @@ pub struct HecateApp {
     dialog: Option<(Command, Job<Vec<PathBuf>>)>,
     /// The question shown in a modal window.
     question: Option<Question>,
+    /// The passphrase asked for in a modal window (never kept beyond it).
+    passphrase: Option<PassphraseDialog>,
     /// What goes on once the save asked for succeeds.
     after_save: Option<Then>,
     /// The user chose to close the window with work unsaved.
@@ -401,6 +420,7 @@ impl HecateApp {
             dialogs,
             dialog: None,
             question: None,
+            passphrase: None,
             after_save: None,
             may_close: false,
         })
@@ -417,12 +437,14 @@ impl HecateApp {
         }
     }
 
-    /// Whether anything runs in the background: a step, a key, a batch, a file dialog.
+    /// Whether anything runs in the background: a step, a key, a batch, a file dialog, a file
+    /// being sealed or opened.
     pub fn busy(&self) -> bool {
         self.story.pending().is_some()
             || self.customer.busy()
             || self.company.busy()
             || self.dialog.is_some()
+            || self.passphrase.as_ref().is_some_and(PassphraseDialog::busy)
     }
 
     /// What lives only in memory: closing the window would lose it.
@@ -446,6 +468,7 @@ impl HecateApp {
         {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.after_save = None;
+            self.passphrase = None;
             self.question = Some(Question::Quit);
         }
     }
@@ -492,6 +515,9 @@ impl HecateApp {
             let unsaved = self.unsaved();
             views::question::show(ui.ctx(), question, &unsaved, &self.customer, &mut commands);
         }
+        if let Some(dialog) = &mut self.passphrase {
+            views::passphrase::show(ui.ctx(), dialog, &mut commands);
+        }
         self.dropped_files(ui.ctx());
         for command in commands {
             let result = self.run(command, ui.ctx());
@@ -509,12 +535,18 @@ impl HecateApp {
             let command = *command;
             self.dialog = None;
             let result = match paths {
-                Ok(paths) => self.answered(command, paths, ctx),
+                Ok(paths) => self.answered(command, paths),
                 Err(error) => {
                     self.after_save = None;
                     Err(error)
                 }
             };
+            self.report(result);
+        }
+        if let Some(dialog) = &mut self.passphrase
+            && let Some(result) = dialog.poll()
+        {
+            let result = self.passphrase_done(result, ctx);
             self.report(result);
         }
         self.story.poll();
@@ -589,8 +621,10 @@ impl HecateApp {
     /// Carries out `command`, or asks for its file first, or whether to save a key or model it
     /// would replace; returns what to tell the user.
     pub fn run(&mut self, command: Command, ctx: &egui::Context) -> Result<Option<String>> {
-        if let Command::Reply(reply) = command {
-            return self.reply(reply, ctx);
+        match command {
+            Command::Reply(reply) => return self.reply(reply, ctx),
+            Command::Passphrase(choice) => return self.passphrase_chosen(choice, ctx),
+            _ => {}
         }
         let replaced = match command {
             Command::GenerateKey | Command::OpenKey if self.customer.unsaved_key() => {
@@ -626,7 +660,7 @@ impl HecateApp {
                 self.go_on(Then::Quit, ctx)
             }
             (Reply::Replace, Question::Replace(command, path, _)) => {
-                self.save(command, &path, true, ctx)
+                self.save(command, &path, true)
             }
             _ => {
                 self.after_save = None;
@@ -654,18 +688,8 @@ impl HecateApp {
     fn go_on(&mut self, then: Then, ctx: &egui::Context) -> Result<Option<String>> {
         match then {
             Then::Run(command) => self.run_anyway(command, ctx),
-            Then::OpenKey(bytes, path) => {
-                let name = file_name(&path);
-                if self.customer.key_work().is_some() {
-                    bail!("{name}: wait for the key being made or opened, or cancel it");
-                }
-                self.customer.open_key(bytes, &path);
-                Ok(Some(format!("Opening the key {name}...")))
-            }
-            Then::OpenModel(bytes, name) => {
-                self.company.open_model(&bytes, &name)?;
-                Ok(Some(format!("Serving the model {name}.")))
-            }
+            Then::OpenKey(bytes, path) => self.open_key(bytes, path),
+            Then::OpenModel(bytes, path) => self.open_model(&bytes, path),
             Then::Quit => {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
                 Ok(None)
@@ -674,26 +698,58 @@ impl HecateApp {
     }
 
     /// Saves the key or the model (`command`) to `path`, over files holding something else only
-    /// when `replace` (otherwise it asks), then carries out what waited for the save.
-    fn save(
+    /// when `replace` (otherwise it asks), under the passphrase the dialog asks for first.
+    fn save(&mut self, command: Command, path: &Path, replace: bool) -> Result<Option<String>> {
+        // Asked before the passphrase: a save that cannot go there needs none.
+        let others = match command {
+            Command::SaveKey if !replace => self.customer.key_in_the_way(path),
+            Command::SaveModel if !replace => self.company.model_in_the_way(path),
+            Command::SaveKey | Command::SaveModel => Ok(Vec::new()),
+            _ => return Ok(None),
+        };
+        let others = others.inspect_err(|_| self.after_save = None)?;
+        if !others.is_empty() {
+            self.question = Some(Question::Replace(command, path.to_path_buf(), others));
+            return Ok(None);
+        }
+        self.passphrase = Some(PassphraseDialog::new(Purpose::Save {
+            command,
+            path: path.to_path_buf(),
+            replace,
+        }));
+        Ok(None)
+    }
+
+    /// Writes the key or the model (`command`) to `path`, `sealed` or plain, over files holding
+    /// something else only when `replace` (otherwise it asks), then carries out what waited for
+    /// the save.
+    fn write(
         &mut self,
         command: Command,
         path: &Path,
         replace: bool,
+        sealed: Option<&[u8]>,
         ctx: &egui::Context,
     ) -> Result<Option<String>> {
         let shown = path.display();
+        let protection = if sealed.is_some() {
+            "sealed under its passphrase"
+        } else {
+            "no passphrase"
+        };
         let saved = match command {
-            Command::SaveKey => self.customer.save_key(path, replace).map(|saved| {
+            Command::SaveKey => self.customer.save_key(path, replace, sealed).map(|saved| {
                 saved.map(|public| {
                     format!(
-                        "Saved {shown} (private: keep it) and {} (public).",
+                        "Saved {shown} (private, {protection}: keep it) and {} (public).",
                         public.display()
                     )
                 })
             }),
-            Command::SaveModel => self.company.save_model(path, replace).map(|saved| {
-                saved.map(|()| format!("Saved {shown} (secret: the weights are the company's)."))
+            Command::SaveModel => self.company.save_model(path, replace, sealed).map(|saved| {
+                saved.map(|()| {
+                    format!("Saved {shown} (secret, {protection}: the weights are the company's).")
+                })
             }),
             _ => return Ok(None),
         };
@@ -715,6 +771,141 @@ impl HecateApp {
                 Err(error)
             }
         }
+    }
+
+    /// Goes on as the user chose in the passphrase dialog.
+    fn passphrase_chosen(
+        &mut self,
+        choice: Sealing,
+        ctx: &egui::Context,
+    ) -> Result<Option<String>> {
+        let Some(dialog) = &mut self.passphrase else {
+            return Ok(None);
+        };
+        if dialog.busy() && choice != Sealing::Cancel {
+            return Ok(None);
+        }
+        match (choice, &dialog.purpose) {
+            (Sealing::Seal, Purpose::Save { command, .. }) if dialog.agreed() => {
+                let message = match command {
+                    Command::SaveKey => self
+                        .customer
+                        .key
+                        .as_ref()
+                        .context("no key to save")?
+                        .private
+                        .clone(),
+                    _ => self.company.model_message()?,
+                };
+                dialog.seal(message);
+                Ok(None)
+            }
+            (Sealing::Plain, Purpose::Save { .. }) => match self.passphrase.take() {
+                Some(PassphraseDialog {
+                    purpose:
+                        Purpose::Save {
+                            command,
+                            path,
+                            replace,
+                        },
+                    ..
+                }) => self.write(command, &path, replace, None, ctx),
+                _ => Ok(None),
+            },
+            (Sealing::Open, Purpose::Open { .. }) if !dialog.typed.is_empty() => {
+                dialog.open();
+                Ok(None)
+            }
+            (Sealing::Cancel, _) => {
+                // Dropped: what was typed is wiped, work still running is abandoned.
+                self.passphrase = None;
+                self.after_save = None;
+                Ok(None)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Goes on once the file is sealed (then saved) or opened (then used like a plain one); a
+    /// wrong passphrase is said in the dialog, for another try.
+    fn passphrase_done(
+        &mut self,
+        result: Result<Zeroizing<Vec<u8>>>,
+        ctx: &egui::Context,
+    ) -> Result<Option<String>> {
+        let Some(dialog) = self.passphrase.take() else {
+            return Ok(None);
+        };
+        match (result, dialog.purpose) {
+            (
+                Ok(sealed),
+                Purpose::Save {
+                    command,
+                    path,
+                    replace,
+                },
+            ) => self.write(command, &path, replace, Some(&sealed), ctx),
+            (Ok(message), Purpose::Open { path, kind, .. }) => match kind {
+                Kind::PrivateKey => self.open_key(message, path),
+                _ => self.open_model(&message, path),
+            },
+            (Err(error), purpose @ Purpose::Open { .. }) => {
+                let mut dialog = PassphraseDialog::new(purpose);
+                dialog.problem = Some(format!("{error:#}"));
+                self.passphrase = Some(dialog);
+                Ok(None)
+            }
+            (Err(error), Purpose::Save { .. }) => {
+                self.after_save = None;
+                Err(error)
+            }
+        }
+    }
+
+    /// Opens the private key file `bytes` from `path`, asking for its passphrase first when it
+    /// is sealed.
+    fn open_key(&mut self, bytes: Zeroizing<Vec<u8>>, path: PathBuf) -> Result<Option<String>> {
+        if sealing::is_sealed(&bytes) {
+            return self.ask_passphrase(bytes, path, Kind::PrivateKey);
+        }
+        let name = file_name(&path);
+        if self.customer.key_work().is_some() {
+            bail!("{name}: wait for the key being made or opened, or cancel it");
+        }
+        self.customer.open_key(bytes, &path);
+        Ok(Some(format!("Opening the key {name}...")))
+    }
+
+    /// Serves the model file `bytes` from `path`, asking for its passphrase first when it is
+    /// sealed.
+    fn open_model(&mut self, bytes: &Zeroizing<Vec<u8>>, path: PathBuf) -> Result<Option<String>> {
+        if sealing::is_sealed(bytes) {
+            return self.ask_passphrase(bytes.clone(), path, Kind::Model);
+        }
+        let name = file_name(&path);
+        self.company.open_model(bytes, &name)?;
+        Ok(Some(format!("Serving the model {name}.")))
+    }
+
+    /// Asks for the passphrase of the sealed file `bytes` from `path`, which should hold a
+    /// `expected`.
+    fn ask_passphrase(
+        &mut self,
+        bytes: Zeroizing<Vec<u8>>,
+        path: PathBuf,
+        expected: Kind,
+    ) -> Result<Option<String>> {
+        let name = file_name(&path);
+        let kind = Sealed::from_bytes(&bytes)
+            .with_context(|| name.clone())?
+            .header
+            .subject
+            .kind();
+        if kind != expected {
+            bail!("{name} holds a {kind} under its passphrase, not a {expected}");
+        }
+        self.passphrase = Some(PassphraseDialog::new(Purpose::Open { bytes, path, kind }));
+        Ok(None)
     }
 
     /// [`Self::run`] without the question about what it replaces.
@@ -764,12 +955,7 @@ impl HecateApp {
     }
 
     /// Carries out `command` with the `paths` its dialog gave (none: the user cancelled).
-    fn answered(
-        &mut self,
-        command: Command,
-        paths: Vec<PathBuf>,
-        ctx: &egui::Context,
-    ) -> Result<Option<String>> {
+    fn answered(&mut self, command: Command, paths: Vec<PathBuf>) -> Result<Option<String>> {
         let Some(path) = paths.first().cloned() else {
             // A save cancelled: what waited for it does not happen either.
             self.after_save = None;
@@ -777,11 +963,8 @@ impl HecateApp {
         };
         let shown = path.display();
         let notice = match command {
-            Command::OpenKey => {
-                self.customer.open_key(files::read_secret(&path)?, &path);
-                return Ok(None);
-            }
-            Command::SaveKey | Command::SaveModel => return self.save(command, &path, false, ctx),
+            Command::OpenKey => return self.open_key(files::read_secret(&path)?, path),
+            Command::SaveKey | Command::SaveModel => return self.save(command, &path, false),
             Command::OpenCard => {
                 self.customer
                     .open_card(&files::read(&path)?, &file_name(&path))?;
@@ -801,11 +984,7 @@ impl HecateApp {
                     .use_data(files::read(&path)?, &shown.to_string())?;
                 format!("Training data: {shown}.")
             }
-            Command::OpenModel => {
-                self.company
-                    .open_model(&files::read_secret(&path)?, &file_name(&path))?;
-                format!("Serving the model {shown}.")
-            }
+            Command::OpenModel => return self.open_model(&files::read_secret(&path)?, path),
             Command::PublishCard => {
                 self.company.publish_card(&path)?;
                 format!("Saved {shown}: give it to customers.")
@@ -854,7 +1033,7 @@ impl HecateApp {
             !(name.ends_with(".key") || name.ends_with(".card"))
         });
         for file in dropped {
-            let result = if self.question.is_some() {
+            let result = if self.question.is_some() || self.passphrase.is_some() {
                 Err(anyhow::anyhow!(
                     "{}: not opened: answer the question first",
                     file_name(file.path())
@@ -872,7 +1051,11 @@ impl HecateApp {
         // Any of them may be a key or a model: wiped, and copied out only for the public kinds.
         let bytes = files::read_secret(&path)?;
         let name = file_name(&path);
-        let kind = Kind::of(&bytes);
+        let kind = Kind::of(&bytes).and_then(|kind| match kind {
+            // Opened as what it holds, once its passphrase is given.
+            Kind::Sealed => Sealed::from_bytes(&bytes).map(|sealed| sealed.header.subject.kind()),
+            kind => Ok(kind),
+        });
         let opened = match kind {
             Ok(Kind::PrivateKey) => {
                 if self.customer.key_work().is_some() {
@@ -884,8 +1067,8 @@ impl HecateApp {
                         Some(Question::Discard(Unsaved::Key, Then::OpenKey(bytes, path)));
                     return Ok(None);
                 }
-                self.customer.open_key(bytes, &path);
-                (Tab::Customer, format!("Opening the key {name}..."))
+                self.tab = Tab::Customer;
+                return self.open_key(bytes, path);
             }
             Ok(Kind::ModelCard) => {
                 self.customer.open_card(&bytes, &name)?;
@@ -904,16 +1087,14 @@ impl HecateApp {
                     self.tab = Tab::Company;
                     self.question = Some(Question::Discard(
                         Unsaved::Model,
-                        Then::OpenModel(bytes, name),
+                        Then::OpenModel(bytes, path),
                     ));
                     return Ok(None);
                 }
-                self.company.open_model(&bytes, &name)?;
-                (Tab::Company, format!("Serving the model {name}."))
+                self.tab = Tab::Company;
+                return self.open_model(&bytes, path);
             }
-            Ok(Kind::Sealed) => {
-                bail!("{name} is protected by a passphrase, which this window cannot ask for yet")
-            }
+            Ok(Kind::Sealed) => bail!("{name}: a sealed file inside a sealed file"),
             Ok(Kind::PublicKey) => bail!(
                 "{name} is a public key: the customer opens their private key (.key), and the \
                  company needs no key"

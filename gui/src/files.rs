@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use zeroize::Zeroizing;
 
+use crate::sealing;
+
 /// No Hecate file (and no CSV the company trains on) is larger than this.
 pub const MAX_FILE_LEN: u64 = 64 * 1024 * 1024;
 
@@ -152,15 +154,16 @@ fn set_mode(_file: &fs::File, _mode: u32) -> Result<()> {
     Ok(())
 }
 
-/// The paths among `targets` (each with the bytes it would get) where something else is: a file
-/// holding other bytes, or anything that cannot be read as a file. Writing there would lose it.
+/// The paths among `targets` (each with the message it would get) where something else is: a
+/// file holding another message (see [`sealing::holds`]), or anything that cannot be read as a
+/// file. Writing there would lose it.
 pub fn in_the_way(targets: &[(&Path, &[u8])]) -> Vec<PathBuf> {
     targets
         .iter()
         .filter(|(path, bytes)| match fs::symlink_metadata(path) {
             Err(error) => error.kind() != std::io::ErrorKind::NotFound,
             // Read as a secret: the file there may be another key.
-            Ok(_) => read_secret(path).map_or(true, |there| there.as_slice() != *bytes),
+            Ok(_) => read_secret(path).map_or(true, |there| !sealing::holds(&there, bytes)),
         })
         .map(|(path, _)| path.to_path_buf())
         .collect()

@@ -136,6 +136,16 @@ pub fn open(file: &[u8], passphrase: &Passphrase) -> Result<Zeroizing<Vec<u8>>> 
     Ok(inner)
 }
 
+/// Whether `file` holds the key or model `message`: the very bytes, or sealed (its header names
+/// the same key or model; no passphrase needed). A sealed file's bytes differ on every save, so a
+/// save over it compares what it names; a header that lies is refused by [`open`], so nothing
+/// usable is lost by taking it at its word.
+pub fn holds(file: &[u8], message: &[u8]) -> bool {
+    file == message
+        || Sealed::from_bytes(file)
+            .is_ok_and(|sealed| subject_of(message).ok() == Some(sealed.header.subject))
+}
+
 /// The key's fingerprint or the model's id, from its message.
 fn subject_of(message: &[u8]) -> Result<Subject> {
     Ok(match Kind::of(message)? {
@@ -259,6 +269,16 @@ mod tests {
             seal_with(&message, &passphrase("tonic"), CHEAP, &mut os_rng()).expect("sealed");
         assert_ne!(*sealed, *again);
         assert!(seal_with(&message, &passphrase(""), CHEAP, &mut os_rng()).is_err());
+    }
+
+    #[test]
+    fn a_sealed_file_holds_the_message_its_header_names() {
+        let message = model_message();
+        let sealed =
+            seal_with(&message, &passphrase("tonic"), CHEAP, &mut os_rng()).expect("sealed");
+        assert!(holds(&sealed, &message) && holds(&message, &message));
+        assert!(!holds(&sealed, &model_message()), "another model");
+        assert!(!holds(b"notes", &message));
     }
 
     #[test]

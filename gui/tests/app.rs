@@ -13,10 +13,11 @@ use std::time::{Duration, Instant};
 
 use eframe::egui::{self, ViewportCommand, ViewportEvent, ViewportId, accesskit::Role};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use hecate::{Model, ModelCard};
 use hecate_gui::app::company::{SAMPLE, Status};
 use hecate_gui::app::{Ask, Dialogs, HecateApp, Settings, Tab};
+use hecate_gui::sealing::{self, WRONG_PASSPHRASE};
 use hecate_gui::workflows::{decrypt, encode, encrypt, keygen, predict, train};
 
 /// File dialogs that answer with the paths the test queued, in order (and say what they were
@@ -158,6 +159,30 @@ fn wait_for_close(harness: &mut Harness<'static, HecateApp>) {
         std::thread::sleep(Duration::from_millis(10));
         harness.step();
     }
+}
+
+/// Types `text` in the dialog's masked entry `label`, after what is there.
+fn type_in(harness: &mut Harness<'static, HecateApp>, label: &str, text: &str) {
+    // Focused first, in a frame of its own: typed text goes to the focused entry.
+    harness
+        .get_by_role(Role::Dialog)
+        .get_by_role_and_label(Role::PasswordInput, label)
+        .focus();
+    harness.run_steps(2);
+    harness
+        .get_by_role(Role::Dialog)
+        .get_by_role_and_label(Role::PasswordInput, label)
+        .type_text(text);
+    harness.run_steps(2);
+}
+
+/// Whether the dialog's button `label` is greyed out.
+fn disabled(harness: &Harness<'static, HecateApp>, label: &str) -> bool {
+    harness
+        .get_by_role(Role::Dialog)
+        .get_by_label(label)
+        .accesskit_node()
+        .is_disabled()
 }
 
 fn fingerprint(harness: &Harness<'static, HecateApp>) -> hecate::Fingerprint {
@@ -312,6 +337,7 @@ fn customer_makes_a_query_and_reads_the_answer_and_refuses_another_keys() {
     let key_path = dir.path().join("me.key");
     script.next(&[&key_path]);
     click(&mut harness, "Save the key...");
+    answer(&mut harness, "Save without a passphrase");
     no_problem(&harness);
     assert_eq!(
         keygen::open(&std::fs::read(&key_path).expect("the key file"))
@@ -723,6 +749,7 @@ fn an_unsaved_key_is_never_replaced_without_asking() {
     script.next(&[&first_path]);
     click(&mut harness, "Generate a key");
     answer(&mut harness, "Save the key first...");
+    answer(&mut harness, "Save without a passphrase");
     no_problem(&harness);
     assert_eq!(
         keygen::open(&std::fs::read(&first_path).expect("saved"))
@@ -777,6 +804,11 @@ fn closing_the_window_asks_while_a_key_or_model_is_unsaved() {
         .get_by_role(Role::Dialog)
         .get_by_label("Save the key first...")
         .click();
+    settle(&mut harness);
+    harness
+        .get_by_role(Role::Dialog)
+        .get_by_label("Save without a passphrase")
+        .click();
     wait_for_close(&mut harness);
     assert!(key_path.exists());
     assert!(close_window(&mut harness).contains(&ViewportCommand::CancelClose));
@@ -822,6 +854,7 @@ fn saving_never_silently_replaces_another_key_or_model() {
     script.next(&[&theirs_path]);
     click(&mut harness, "Save the key...");
     answer(&mut harness, "Replace");
+    answer(&mut harness, "Save without a passphrase");
     no_problem(&harness);
     let saved = std::fs::read(&theirs_path).expect("saved");
     assert_eq!(keygen::open(&saved).expect("a key").fingerprint, mine);
@@ -830,7 +863,9 @@ fn saving_never_silently_replaces_another_key_or_model() {
     // Saved again over itself: nothing is lost, nothing to ask.
     script.next(&[&theirs_path]);
     click(&mut harness, "Save the key...");
-    assert!(!asking(&harness));
+    harness.get_by_label("Protect the key with a passphrase");
+    assert!(harness.query_by_label("Replace what is there?").is_none());
+    answer(&mut harness, "Save without a passphrase");
     no_problem(&harness);
 
     // The model likewise.
@@ -887,10 +922,118 @@ fn an_unsaved_model_is_never_replaced_without_asking() {
     script.next(&[&path]);
     click(&mut harness, "Train");
     answer(&mut harness, "Save the model first...");
+    answer(&mut harness, "Save without a passphrase");
     no_problem(&harness);
     let saved = Model::from_bytes(&std::fs::read(&path).expect("saved")).expect("a model");
     assert_eq!(saved.id(), first);
     let second = harness.state().company.model().expect("a model").id();
     assert_ne!(second, first);
     assert_eq!(harness.state().company.target, "age");
+}
+
+#[test]
+fn a_key_saved_under_a_passphrase_opens_with_it_only() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let script = Script::default();
+    let mut harness = harness(&script);
+    tab(&mut harness, "Customer");
+    harness.state_mut().customer.bits = 2048;
+    click(&mut harness, "Generate a key");
+    let mine = fingerprint(&harness);
+
+    let path = dir.path().join("alice.key");
+    script.next(&[&path]);
+    click(&mut harness, "Save the key...");
+    harness.get_by_label("Protect the key with a passphrase");
+    assert!(disabled(&harness, "Save"), "nothing typed");
+    type_in(&mut harness, "Passphrase", "correct horse battery staple");
+    harness.get_by_label_contains("strong");
+    type_in(&mut harness, "Again", "correct horse battery stapl");
+    harness.get_by_label("The two entries differ.");
+    assert!(disabled(&harness, "Save"), "the entries differ");
+    type_in(&mut harness, "Again", "e");
+    assert!(!disabled(&harness, "Save"));
+    answer(&mut harness, "Save");
+    no_problem(&harness);
+    assert!(!asking(&harness));
+    let sealed = std::fs::read(&path).expect("saved");
+    assert!(sealing::is_sealed(&sealed), "sealed");
+    assert!(!harness.state().customer.unsaved_key());
+
+    // Saved again: the sealed file holds this key, though not these bytes; nothing to replace.
+    script.next(&[&path]);
+    click(&mut harness, "Save the key...");
+    assert!(harness.query_by_label("Replace what is there?").is_none());
+    answer(&mut harness, "Cancel");
+    assert_eq!(std::fs::read(&path).expect("kept"), sealed);
+
+    // Opened in another window, dropped: a wrong passphrase is said, and another try works.
+    let mut other = crate::harness(&Script::default());
+    drop_file(&mut other, &path);
+    other.get_by_label("The passphrase of alice.key (a private key):");
+    type_in(&mut other, "Passphrase", "Correct horse battery staple");
+    answer(&mut other, "Open");
+    other
+        .get_by_role(Role::Dialog)
+        .get_by_label(WRONG_PASSPHRASE);
+    assert!(other.state().customer.key.is_none());
+    type_in(&mut other, "Passphrase", "correct horse battery staple");
+    answer(&mut other, "Open");
+    no_problem(&other);
+    assert!(!asking(&other));
+    assert_eq!(fingerprint(&other), mine);
+    assert_eq!(other.state().customer.key_file.as_ref(), Some(&path));
+}
+
+#[test]
+fn a_model_saves_plain_or_sealed_and_opens_from_the_file_dialog() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let script = Script::default();
+    let mut harness = harness(&script);
+    tab(&mut harness, "Company");
+    click(&mut harness, "Train");
+    let id = harness.state().company.model().expect("a model").id();
+
+    let plain = dir.path().join("plain.hm");
+    script.next(&[&plain]);
+    click(&mut harness, "Save the model...");
+    answer(&mut harness, "Save without a passphrase");
+    no_problem(&harness);
+    let bytes = std::fs::read(&plain).expect("saved");
+    assert!(!sealing::is_sealed(&bytes));
+    assert_eq!(Model::from_bytes(&bytes).expect("a model").id(), id);
+
+    let sealed = dir.path().join("sealed.hm");
+    script.next(&[&sealed]);
+    click(&mut harness, "Save the model...");
+    type_in(&mut harness, "Passphrase", "tonic");
+    type_in(&mut harness, "Again", "tonic");
+    harness.get_by_label_contains("weak");
+    answer(&mut harness, "Save");
+    no_problem(&harness);
+    assert!(sealing::is_sealed(&std::fs::read(&sealed).expect("saved")));
+
+    script.next(&[&sealed]);
+    click(&mut harness, "Open a model...");
+    harness.get_by_label("The passphrase of sealed.hm (a model):");
+    type_in(&mut harness, "Passphrase", "tonic");
+    answer(&mut harness, "Open");
+    no_problem(&harness);
+    assert_eq!(
+        harness
+            .state()
+            .company
+            .opened
+            .as_ref()
+            .map(|(model, _)| model.id()),
+        Some(id)
+    );
+
+    // A sealed model is no key.
+    tab(&mut harness, "Customer");
+    script.next(&[&sealed]);
+    click(&mut harness, "Open a key...");
+    assert!(!asking(&harness));
+    let problem = harness.state().problem.clone().unwrap_or_default();
+    assert!(problem.contains("holds a model"), "{problem}");
 }

@@ -7,6 +7,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 use hecate::{Fingerprint, Model, ModelId};
+use zeroize::Zeroizing;
 
 use super::Saved;
 use super::customer::KEY_SIZES;
@@ -243,19 +244,40 @@ impl Company {
         self.model().is_some() && !self.model_saved
     }
 
-    /// Saves the model (secret: owner only) to `path`; unless `replace`, a file there that holds
-    /// something else (another model?) is left alone and named instead.
-    pub fn save_model(&mut self, path: &Path, replace: bool) -> Result<Saved<()>> {
+    /// The model's message (secret: wiped when dropped).
+    pub fn model_message(&self) -> Result<Zeroizing<Vec<u8>>> {
         let model = self.model().context("no model to save: train one first")?;
-        let bytes = encode(|out| model.to_bytes(out))?;
+        encode(|out| model.to_bytes(out))
+    }
+
+    /// The file at `path` if it holds something else than this model (another model?): saving
+    /// there would lose it.
+    pub fn model_in_the_way(&self, path: &Path) -> Result<Vec<PathBuf>> {
+        Ok(files::in_the_way(&[(path, &self.model_message()?)]))
+    }
+
+    /// Saves the model (secret: owner only) to `path`, as `sealed` (the model sealed under a
+    /// passphrase) or plain; unless `replace`, a file there that holds something else (another
+    /// model?) is left alone and named instead.
+    pub fn save_model(
+        &mut self,
+        path: &Path,
+        replace: bool,
+        sealed: Option<&[u8]>,
+    ) -> Result<Saved<()>> {
+        let message = self.model_message()?;
         if !replace {
-            let others = files::in_the_way(&[(path, &bytes)]);
+            let others = self.model_in_the_way(path)?;
             if !others.is_empty() {
                 return Ok(Saved::InTheWay(others));
             }
         }
-        // Past the check, a file there holds these very bytes (saved again) or may go.
-        files::write_secret(path, &bytes, replace || files::exists(path))?;
+        // Past the check, a file there holds this very model (saved again) or may go.
+        files::write_secret(
+            path,
+            sealed.unwrap_or(&message),
+            replace || files::exists(path),
+        )?;
         self.model_saved = true;
         Ok(Saved::Written(()))
     }

@@ -209,22 +209,40 @@ impl Customer {
         self.key.is_some() && self.key_file.is_none()
     }
 
-    /// Saves the key to `path` (owner only) and its public key beside it as `.pub`; returns the
-    /// public key's path. Unless `replace`, files there that hold something else (another key?)
-    /// are left alone and named instead: a save dialog does not always ask (a path typed in,
-    /// no portal), and another key lost is lost for good.
-    pub fn save_key(&mut self, path: &Path, replace: bool) -> Result<Saved<PathBuf>> {
+    /// The files at `path` and its `.pub` that hold something else than this key (another key?):
+    /// saving there would lose it.
+    pub fn key_in_the_way(&self, path: &Path) -> Result<Vec<PathBuf>> {
         let pair = self.key.as_ref().context("no key to save")?;
         let public = path.with_extension("pub");
+        Ok(files::in_the_way(&[
+            (path, &pair.private),
+            (&public, &pair.public),
+        ]))
+    }
+
+    /// Saves the key to `path` (owner only), as `sealed` (the key sealed under a passphrase) or
+    /// plain, and its public key beside it as `.pub`; returns the public key's path. Unless
+    /// `replace`, files there that hold something else (another key?) are left alone and named
+    /// instead: a save dialog does not always ask (a path typed in, no portal), and another key
+    /// lost is lost for good.
+    pub fn save_key(
+        &mut self,
+        path: &Path,
+        replace: bool,
+        sealed: Option<&[u8]>,
+    ) -> Result<Saved<PathBuf>> {
         if !replace {
-            let others = files::in_the_way(&[(path, &pair.private), (&public, &pair.public)]);
+            let others = self.key_in_the_way(path)?;
             if !others.is_empty() {
                 return Ok(Saved::InTheWay(others));
             }
         }
-        // Past the check, a file there holds these very bytes (saved again) or may go.
+        let pair = self.key.as_ref().context("no key to save")?;
+        let public = path.with_extension("pub");
+        // Past the check, a file there holds this very key (saved again) or may go.
         let replace = replace || files::exists(path) || files::exists(&public);
-        files::write_pair(path, &pair.private, &public, &pair.public, replace)?;
+        let private = sealed.unwrap_or(&pair.private);
+        files::write_pair(path, private, &public, &pair.public, replace)?;
         self.key_file = Some(path.to_path_buf());
         Ok(Saved::Written(public))
     }

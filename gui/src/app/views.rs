@@ -8,6 +8,7 @@ use super::customer::KEY_SIZES;
 
 pub mod company;
 pub mod customer;
+pub mod passphrase;
 pub mod question;
 pub mod walkthrough;
 
