@@ -16,10 +16,12 @@ use zeroize::Zeroizing;
 use crate::with_key_size;
 use crate::workflows::{encode, os_rng};
 
-/// The costs of every file Hecate seals: 64 MiB, 3 passes, 4 lanes (Bitwarden's defaults for
-/// Argon2id, above OWASP's minimum of 19 MiB and 2 passes).
+/// The costs of every file Hecate seals: 256 MiB, 3 passes, 4 lanes: the top of the range password
+/// managers use (Bitwarden's defaults are 64 MiB with the same passes and lanes; OWASP's minimum is
+/// 19 MiB and 2 passes), since a key or model is opened once per run, not at every login. About
+/// 0.4 s on a 2-core Zen 4.
 pub const DEFAULT_KDF: KdfParams = KdfParams {
-    memory_kib: 64 * 1024,
+    memory_kib: 256 * 1024,
     passes: 3,
     lanes: 4,
 };

@@ -892,7 +892,7 @@ fn passphrase_protected_keys_and_models_work_end_to_end() {
     assert_eq!(field(&shown, "holds"), "a private key");
     assert_eq!(
         field(&shown, "key derivation"),
-        "Argon2id, 64 MiB, 3 passes, 4 lanes"
+        "Argon2id, 256 MiB, 3 passes, 4 lanes"
     );
     let public = ok(path, &["inspect", "alice.pub"]);
     assert_eq!(field(&shown, "fingerprint"), field(&public, "fingerprint"));
@@ -978,7 +978,7 @@ fn passphrase_protected_keys_and_models_work_end_to_end() {
     );
 
     // A crafted file asking for 64 GiB of memory is refused before any is taken.
-    let default_costs = [0x80, 0x80, 0x04, 3, 4]; // 65536 KiB, 3 passes, 4 lanes as varints
+    let default_costs = [0x80, 0x80, 0x10, 3, 4]; // 262144 KiB, 3 passes, 4 lanes as varints
     let at = sealed
         .windows(default_costs.len())
         .position(|window| window == default_costs)
