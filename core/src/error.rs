@@ -173,10 +173,12 @@ impl fmt::Display for Error {
             }
             Self::KdfParamsOutOfBounds => write!(
                 f,
-                "key-derivation costs out of bounds (at most {} MiB, {} passes, {} lanes)",
+                "key-derivation costs out of bounds (at most {} MiB, {} passes, {} lanes, {} MiB \
+                 times passes)",
                 crate::KdfParams::MAX_MEMORY_MIB,
                 crate::KdfParams::MAX_PASSES,
-                crate::KdfParams::MAX_LANES
+                crate::KdfParams::MAX_LANES,
+                crate::KdfParams::MAX_WORK_MIB
             ),
             Self::UnsupportedVersion(version) => {
                 write!(f, "format version {version} is not supported")

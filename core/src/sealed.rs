@@ -45,13 +45,18 @@ impl KdfParams {
     pub const MAX_PASSES: u32 = 16;
     /// The most lanes a file may ask for.
     pub const MAX_LANES: u32 = 16;
+    /// The most work a file may ask for, memory times passes: 4 GiB, about five times Hecate's
+    /// own costs (so at most a few seconds), whatever the split.
+    pub const MAX_WORK_MIB: u64 = 4 * 1024;
 
     /// Refuses costs out of bounds, and those Argon2 itself refuses (fewer than 8 KiB a lane).
     pub fn check(&self) -> Result<()> {
         let lanes_ok = (1..=Self::MAX_LANES).contains(&self.lanes);
         let memory_ok = (8 * self.lanes..=Self::MAX_MEMORY_KIB).contains(&self.memory_kib);
         let passes_ok = (1..=Self::MAX_PASSES).contains(&self.passes);
-        if lanes_ok && memory_ok && passes_ok {
+        let work_ok =
+            u64::from(self.memory_kib) * u64::from(self.passes) <= Self::MAX_WORK_MIB * 1024;
+        if lanes_ok && memory_ok && passes_ok && work_ok {
             Ok(())
         } else {
             Err(Error::KdfParamsOutOfBounds)

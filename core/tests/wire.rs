@@ -201,6 +201,8 @@ fn sealed_messages_bind_their_header_and_bound_their_costs() {
         costs(65536, 3, 0),
         costs(65536, 3, 255),
         costs(31, 3, 4),
+        costs(KdfParams::MAX_MEMORY_KIB, 5, 4),
+        costs(KdfParams::MAX_MEMORY_KIB / 4, KdfParams::MAX_PASSES + 1, 4),
     ] {
         assert_eq!(
             sealed_header(kdf).to_bytes(&[7; 48], &mut [0; 4096]),
@@ -231,11 +233,8 @@ fn sealed_messages_bind_their_header_and_bound_their_costs() {
         );
     }
     for bound in [
-        costs(
-            KdfParams::MAX_MEMORY_KIB,
-            KdfParams::MAX_PASSES,
-            KdfParams::MAX_LANES,
-        ),
+        costs(KdfParams::MAX_MEMORY_KIB, 4, KdfParams::MAX_LANES),
+        costs(KdfParams::MAX_MEMORY_KIB / 4, KdfParams::MAX_PASSES, 1),
         costs(8, 1, 1),
     ] {
         assert_eq!(bound.check(), Ok(()), "{bound:?}");

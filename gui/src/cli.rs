@@ -326,10 +326,12 @@ pub fn run(command: Command) -> Result<()> {
             let card = card.as_deref().map(read_card).transpose()?;
             let query = match format {
                 Format::Hecate => {
-                    let key_file = read_secret(&key, passphrase_file.as_deref())?;
+                    let key_file =
+                        read_secret(&key, passphrase_file.as_deref(), hecate::Kind::PrivateKey)?;
                     encrypt::encrypt(&key_file, &values, card.as_ref(), names.as_deref())
                 }
                 Format::PheJson => {
+                    refuse_passphrase_for_phe(passphrase_file.as_deref())?;
                     let key_file = files::read_secret(&key)?;
                     let keys = text(&key_file, &key)?;
                     encrypt::encrypt_phe(keys, &values, card.as_ref(), names.as_deref())
@@ -373,18 +375,19 @@ pub fn run(command: Command) -> Result<()> {
             if format == Format::PheJson && !allow_unprotected {
                 bail!("{}", predict::UNPROTECTED_REFUSAL);
             }
-            let model_file = read_secret(&model, passphrase_file.as_deref())?;
+            let model_file = read_secret(&model, passphrase_file.as_deref(), hecate::Kind::Model)?;
             let model =
                 Model::from_bytes(&model_file).with_context(|| model.display().to_string())?;
             run_predict(&model, &query, &out, format)
         }
         Command::Decrypt {
             key,
-            passphrase_file: _,
+            passphrase_file,
             answer,
             json,
             format: Format::PheJson,
         } => {
+            refuse_passphrase_for_phe(passphrase_file.as_deref())?;
             let (key_file, answer_file) = (files::read_secret(&key)?, files::read(&answer)?);
             let value = decrypt::decrypt_phe(text(&key_file, &key)?, text(&answer_file, &answer)?)
                 .with_context(|| answer.display().to_string())?;
@@ -402,7 +405,7 @@ pub fn run(command: Command) -> Result<()> {
             json,
             format: Format::Hecate,
         } => {
-            let key_file = read_secret(&key, passphrase_file.as_deref())?;
+            let key_file = read_secret(&key, passphrase_file.as_deref(), hecate::Kind::PrivateKey)?;
             // A key file of the wrong kind is the key's fault, not the answer's.
             let kind = hecate_gui::workflows::kind_of(&key_file)
                 .with_context(|| key.display().to_string())?;
@@ -476,6 +479,20 @@ fn read_passphrase_file(path: &Path) -> Result<Passphrase> {
         .with_context(|| path.display().to_string())
 }
 
+/// Whether someone is at a terminal to ask: standard input or standard error is one (`--values -`
+/// takes standard input, and the passphrase is read from the terminal itself, /dev/tty).
+fn at_a_terminal() -> bool {
+    std::io::stdin().is_terminal() || std::io::stderr().is_terminal()
+}
+
+/// python-paillier files have no passphrase: a `--passphrase-file` with them is a mistake.
+fn refuse_passphrase_for_phe(passphrase_file: Option<&Path>) -> Result<()> {
+    if passphrase_file.is_some() {
+        bail!("python-paillier's files have no passphrase protection: drop --passphrase-file");
+    }
+    Ok(())
+}
+
 /// Asks for a passphrase on the terminal, without echo.
 fn ask(prompt: &str) -> Result<Passphrase> {
     rpassword::prompt_password(prompt)
@@ -491,7 +508,7 @@ fn new_passphrase(protection: &Protection, out: &Path) -> Result<Option<Passphra
     }
     let passphrase = if let Some(file) = &protection.passphrase_file {
         read_passphrase_file(file)?
-    } else if std::io::stdin().is_terminal() {
+    } else if at_a_terminal() {
         let first = ask(&format!("passphrase for {}: ", out.display()))?;
         if first.as_str() != ask("the same passphrase again: ")?.as_str() {
             bail!("the two passphrases differ; nothing was written");
@@ -518,17 +535,37 @@ fn new_passphrase(protection: &Protection, out: &Path) -> Result<Option<Passphra
 }
 
 /// A private key or model file's message, opened with its passphrase when it is sealed (from
-/// `passphrase_file`, or asked on the terminal).
-fn read_secret(path: &Path, passphrase_file: Option<&Path>) -> Result<Zeroizing<Vec<u8>>> {
+/// `passphrase_file`, or asked on the terminal); a sealed file holding another kind than
+/// `expected` is refused before the passphrase is asked for.
+fn read_secret(
+    path: &Path,
+    passphrase_file: Option<&Path>,
+    expected: hecate::Kind,
+) -> Result<Zeroizing<Vec<u8>>> {
     let bytes = files::read_secret(path)?;
     if !sealing::is_sealed(&bytes) {
+        if passphrase_file.is_some() && hecate::Kind::of(&bytes) == Ok(expected) {
+            eprintln!(
+                "warning: {} has no passphrase: anyone who copies it has the {expected}",
+                path.display()
+            );
+        }
         return Ok(bytes);
+    }
+    let holds = hecate::Sealed::from_bytes(&bytes)
+        .with_context(|| path.display().to_string())?
+        .header
+        .subject
+        .kind();
+    if holds != expected {
+        bail!(
+            "{}: expected a {expected}, found a passphrase-protected {holds}",
+            path.display()
+        );
     }
     let passphrase = match passphrase_file {
         Some(file) => read_passphrase_file(file)?,
-        None if std::io::stdin().is_terminal() => {
-            ask(&format!("passphrase for {}: ", path.display()))?
-        }
+        None if at_a_terminal() => ask(&format!("passphrase for {}: ", path.display()))?,
         None => bail!(
             "{}: protected by a passphrase, and no terminal to ask for it on: give \
              --passphrase-file FILE",

@@ -4,9 +4,9 @@
 //! associated data, so no part of the file can change without the passphrase failing to open it.
 
 use anyhow::{Context, Result, anyhow, bail};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 use hecate::rand_core::CryptoRng;
 use hecate::{
     KdfParams, Kind, Model, NONCE_LEN, PrivateKey, SALT_LEN, Sealed, SealedHeader, Subject,
@@ -69,9 +69,10 @@ impl std::fmt::Debug for Passphrase {
     }
 }
 
-/// Whether a file is a sealed key or model (a well-formed envelope of kind `E`).
+/// Whether a file is a sealed key or model: Hecate's magic and kind `E`, whatever follows (a
+/// damaged one is then refused as damaged, not as a file of another kind).
 pub fn is_sealed(file: &[u8]) -> bool {
-    Kind::of(file) == Ok(Kind::Sealed)
+    file.starts_with(b"HCTE")
 }
 
 /// Seals a private key or model message under `passphrase` with [`DEFAULT_KDF`].
@@ -168,11 +169,25 @@ fn cipher(passphrase: &Passphrase, kdf: &KdfParams, salt: &[u8]) -> Result<XChaC
     kdf.check()?;
     let params = Params::new(kdf.memory_kib, kdf.passes, kdf.lanes, Some(32))
         .map_err(|error| anyhow!("key-derivation costs refused: {error}"))?;
+    // Our own memory, wiped when dropped: argon2 frees its own without wiping it, and its last
+    // blocks are all that the key is hashed from.
+    let mut memory: Zeroizing<Vec<Block>> = Zeroizing::new(Vec::new());
+    memory
+        .try_reserve_exact(params.block_count())
+        .map_err(|_| anyhow!("not enough memory for the key derivation"))?;
+    memory.resize(params.block_count(), Block::default());
     let mut key = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_into(passphrase.as_str().as_bytes(), salt, key.as_mut())
+        .hash_password_into_with_memory(
+            passphrase.as_str().as_bytes(),
+            salt,
+            key.as_mut_slice(),
+            memory.as_mut_slice(),
+        )
         .map_err(|error| anyhow!("cannot derive the key from the passphrase: {error}"))?;
-    Ok(XChaCha20Poly1305::new(&(*key).into()))
+    // A reference, not a copy: the key's only bytes stay in the wiped buffer.
+    let key: &Key = (&*key).into();
+    Ok(XChaCha20Poly1305::new(key))
 }
 
 /// How hard a passphrase is to guess, from zxcvbn: a score and, when weak, what would help.

@@ -963,6 +963,25 @@ fn passphrase_protected_keys_and_models_work_end_to_end() {
         ],
         "protected by a passphrase",
     );
+    // A sealed file of the wrong kind is refused from its header, before any passphrase.
+    fails(
+        path,
+        &[
+            "predict",
+            "--model",
+            "alice.key",
+            "--query",
+            "q.hq",
+            "--out",
+            "b.ha",
+        ],
+        "alice.key: expected a model, found a passphrase-protected private key",
+    );
+    fails(
+        path,
+        &[&decrypt[..], &with, &["--format", "phe-json"]].concat(),
+        "python-paillier's files have no passphrase protection",
+    );
     let sealed = fs::read(path.join("alice.key")).expect("the key");
     let mut tampered = sealed.clone();
     let last = tampered.len() - 10;
