@@ -255,18 +255,12 @@ mod tests {
         Passphrase::new(text.into())
     }
 
-    /// CRC-32/ISO-HDLC, bitwise: the core's checksum, recomputed so that a changed byte gets past
-    /// it to the AEAD.
+    /// The core's checksum (CRC-32/ISO-HDLC) recomputed, so that a changed byte gets past it to
+    /// the AEAD.
     fn fix_checksum(message: &mut [u8]) {
-        let signed = message.len() - 4;
-        let mut crc = !0u32;
-        for &byte in &message[..signed] {
-            crc ^= u32::from(byte);
-            for _ in 0..8 {
-                crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
-            }
-        }
-        message[signed..].copy_from_slice(&(!crc).to_le_bytes());
+        let (signed, crc) = message.split_at_mut(message.len() - 4);
+        let checksum = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(signed);
+        crc.copy_from_slice(&checksum.to_le_bytes());
     }
 
     #[test]

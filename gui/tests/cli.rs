@@ -838,15 +838,9 @@ fn keys_and_models_are_never_replaced_unless_told() {
 /// CRC-32/ISO-HDLC of all but the last 4 bytes, written into them: a crafted file gets past the
 /// checksum to the rules behind it.
 fn fix_checksum(message: &mut [u8]) {
-    let signed = message.len() - 4;
-    let mut crc = !0u32;
-    for &byte in &message[..signed] {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
-        }
-    }
-    message[signed..].copy_from_slice(&(!crc).to_le_bytes());
+    let (signed, crc) = message.split_at_mut(message.len() - 4);
+    let checksum = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(signed);
+    crc.copy_from_slice(&checksum.to_le_bytes());
 }
 
 /// The value of `field` in `hecate inspect`'s output.
