@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use hecate::Kind;
+use hecate::{Kind, Subject};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::Command;
@@ -35,6 +35,8 @@ pub enum Purpose {
         path: PathBuf,
         /// What it holds: a private key or a model.
         kind: Kind,
+        /// The key or model it may replace (what the checks let go before the dialog).
+        passed: Option<Subject>,
     },
 }
 
