@@ -24,7 +24,8 @@ pub const KEY_SIZES: [u32; 3] = [2048, 3072, 4096];
 pub const DEFAULT_BITS: u32 = 3072;
 
 /// Characters a feature input takes: more than any number needs, and the input's buffer is
-/// allocated once at this size so that typing leaves no copies behind.
+/// allocated once at this size, so that typing never moves it and leaves a copy unwiped in freed
+/// memory (egui's text entry makes copies of its own, which are not under our control).
 pub const INPUT_LEN: usize = 64;
 
 /// `2048, 3072 or 4096` for a list of key sizes.
