@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use eframe::egui::{self, Color32};
 use egui_notify::Toasts;
-use hecate::{Kind, Sealed};
+use hecate::{Kind, Sealed, Subject};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -384,8 +384,8 @@ pub struct HecateApp {
     pub notice: Option<String>,
     toasts: Toasts,
     dialogs: Arc<dyn Dialogs>,
-    /// The command waiting for its file dialog.
-    dialog: Option<(Command, Job<Vec<PathBuf>>)>,
+    /// The command waiting for its file dialog, and the key or model the checks let it replace.
+    dialog: Option<(Command, Option<Subject>, Job<Vec<PathBuf>>)>,
     /// The question shown in a modal window.
     question: Option<Question>,
     /// The passphrase asked for in a modal window (never kept beyond it).
@@ -529,13 +529,13 @@ impl HecateApp {
     /// Collects finished background work and says what it did. A success here leaves a problem
     /// on show: it may be about something else.
     fn poll(&mut self, ctx: &egui::Context) {
-        if let Some((command, job)) = &self.dialog
+        if let Some((command, passed, job)) = &self.dialog
             && let Some(paths) = job.poll()
         {
-            let command = *command;
+            let (command, passed) = (*command, *passed);
             self.dialog = None;
             let result = match paths {
-                Ok(paths) => self.answered(command, paths),
+                Ok(paths) => self.answered(command, passed, paths),
                 Err(error) => {
                     self.after_save = None;
                     Err(error)
@@ -627,19 +627,49 @@ impl HecateApp {
             _ => {}
         }
         let replaced = match command {
-            Command::GenerateKey | Command::OpenKey if self.customer.unsaved_key() => {
-                Some(Unsaved::Key)
-            }
-            Command::Train | Command::OpenModel if self.company.unsaved_model() => {
-                Some(Unsaved::Model)
-            }
+            Command::GenerateKey | Command::OpenKey => Some(Unsaved::Key),
+            Command::Train | Command::OpenModel => Some(Unsaved::Model),
             _ => None,
         };
-        if let Some(unsaved) = replaced {
+        if let Some(unsaved) = replaced
+            && !self.may_replace(unsaved, None)?
+        {
             self.question = Some(Question::Discard(unsaved, Then::Run(command)));
             return Ok(None);
         }
         self.run_anyway(command, ctx)
+    }
+
+    /// The key or model in place, by its fingerprint or id.
+    fn current(&self, what: Unsaved) -> Option<Subject> {
+        match what {
+            Unsaved::Key => self
+                .customer
+                .key
+                .as_ref()
+                .map(|key| Subject::PrivateKey(key.fingerprint)),
+            Unsaved::Model => self.company.model().map(|model| Subject::Model(model.id())),
+        }
+    }
+
+    /// Whether the key or model (`what`) may be replaced now, `passed` being the one earlier
+    /// checks let go (saved, or the user agreed to lose it). Refused while another is being made
+    /// or opened: it would land after, in place of what was opened. False when the one in place
+    /// is unsaved and not `passed`, to be asked about. Every open comes through here right
+    /// before it replaces anything, and again after a file or passphrase dialog, since work
+    /// running meanwhile may have brought another.
+    fn may_replace(&self, what: Unsaved, passed: Option<Subject>) -> Result<bool> {
+        let unsaved = match what {
+            Unsaved::Key if self.customer.key_work().is_some() => {
+                bail!("wait for the key being made or opened, or cancel it")
+            }
+            Unsaved::Model if self.company.training() => {
+                bail!("wait for the training to finish")
+            }
+            Unsaved::Key => self.customer.unsaved_key(),
+            Unsaved::Model => self.company.unsaved_model(),
+        };
+        Ok(!unsaved || self.current(what) == passed)
     }
 
     /// Goes on as the user answered the question shown.
@@ -688,8 +718,11 @@ impl HecateApp {
     fn go_on(&mut self, then: Then, ctx: &egui::Context) -> Result<Option<String>> {
         match then {
             Then::Run(command) => self.run_anyway(command, ctx),
-            Then::OpenKey(bytes, path) => self.open_key(bytes, path),
-            Then::OpenModel(bytes, path) => self.open_model(&bytes, path),
+            // Asked about, or saved: the one in place may go.
+            Then::OpenKey(bytes, path) => self.open_key(bytes, path, self.current(Unsaved::Key)),
+            Then::OpenModel(bytes, path) => {
+                self.open_model(bytes, path, self.current(Unsaved::Model))
+            }
             Then::Quit => {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
                 Ok(None)
@@ -845,9 +878,14 @@ impl HecateApp {
                     replace,
                 },
             ) => self.write(command, &path, replace, Some(&sealed), ctx),
-            (Ok(message), Purpose::Open { path, kind, .. }) => match kind {
-                Kind::PrivateKey => self.open_key(message, path),
-                _ => self.open_model(&message, path),
+            (
+                Ok(message),
+                Purpose::Open {
+                    path, kind, passed, ..
+                },
+            ) => match kind {
+                Kind::PrivateKey => self.open_key(message, path, passed),
+                _ => self.open_model(message, path, passed),
             },
             (Err(error), purpose @ Purpose::Open { .. }) => {
                 let mut dialog = PassphraseDialog::new(purpose);
@@ -862,38 +900,67 @@ impl HecateApp {
         }
     }
 
-    /// Opens the private key file `bytes` from `path`, asking for its passphrase first when it
-    /// is sealed.
-    fn open_key(&mut self, bytes: Zeroizing<Vec<u8>>, path: PathBuf) -> Result<Option<String>> {
-        if sealing::is_sealed(&bytes) {
-            return self.ask_passphrase(bytes, path, Kind::PrivateKey);
-        }
+    /// Opens the private key file `bytes` from `path` in place of the key `passed` (see
+    /// [`Self::may_replace`]), asking whether to save another key first, and for the file's
+    /// passphrase when it is sealed.
+    fn open_key(
+        &mut self,
+        bytes: Zeroizing<Vec<u8>>,
+        path: PathBuf,
+        passed: Option<Subject>,
+    ) -> Result<Option<String>> {
         let name = file_name(&path);
-        if self.customer.key_work().is_some() {
-            bail!("{name}: wait for the key being made or opened, or cancel it");
+        if !self
+            .may_replace(Unsaved::Key, passed)
+            .with_context(|| name.clone())?
+        {
+            self.question = Some(Question::Discard(Unsaved::Key, Then::OpenKey(bytes, path)));
+            return Ok(None);
+        }
+        if sealing::is_sealed(&bytes) {
+            let passed = self.current(Unsaved::Key);
+            return self.ask_passphrase(bytes, path, Kind::PrivateKey, passed);
         }
         self.customer.open_key(bytes, &path);
         Ok(Some(format!("Opening the key {name}...")))
     }
 
-    /// Serves the model file `bytes` from `path`, asking for its passphrase first when it is
-    /// sealed.
-    fn open_model(&mut self, bytes: &Zeroizing<Vec<u8>>, path: PathBuf) -> Result<Option<String>> {
-        if sealing::is_sealed(bytes) {
-            return self.ask_passphrase(bytes.clone(), path, Kind::Model);
-        }
+    /// Serves the model file `bytes` from `path` in place of the model `passed` (see
+    /// [`Self::may_replace`]), asking whether to save another model first, and for the file's
+    /// passphrase when it is sealed.
+    fn open_model(
+        &mut self,
+        bytes: Zeroizing<Vec<u8>>,
+        path: PathBuf,
+        passed: Option<Subject>,
+    ) -> Result<Option<String>> {
         let name = file_name(&path);
-        self.company.open_model(bytes, &name)?;
+        if !self
+            .may_replace(Unsaved::Model, passed)
+            .with_context(|| name.clone())?
+        {
+            self.question = Some(Question::Discard(
+                Unsaved::Model,
+                Then::OpenModel(bytes, path),
+            ));
+            return Ok(None);
+        }
+        if sealing::is_sealed(&bytes) {
+            let passed = self.current(Unsaved::Model);
+            return self.ask_passphrase(bytes, path, Kind::Model, passed);
+        }
+        self.company.open_model(&bytes, &name)?;
         Ok(Some(format!("Serving the model {name}.")))
     }
 
     /// Asks for the passphrase of the sealed file `bytes` from `path`, which should hold a
-    /// `expected`.
+    /// `expected`, to replace the key or model `passed`.
     fn ask_passphrase(
         &mut self,
         bytes: Zeroizing<Vec<u8>>,
         path: PathBuf,
         expected: Kind,
+        passed: Option<Subject>,
     ) -> Result<Option<String>> {
         let name = file_name(&path);
         let kind = Sealed::from_bytes(&bytes)
@@ -904,7 +971,12 @@ impl HecateApp {
         if kind != expected {
             bail!("{name} holds a {kind} under its passphrase, not a {expected}");
         }
-        self.passphrase = Some(PassphraseDialog::new(Purpose::Open { bytes, path, kind }));
+        self.passphrase = Some(PassphraseDialog::new(Purpose::Open {
+            bytes,
+            path,
+            kind,
+            passed,
+        }));
         Ok(None)
     }
 
@@ -914,8 +986,14 @@ impl HecateApp {
             if self.dialog.is_some() {
                 bail!("a file dialog is already open");
             }
+            // Checked already: the key or model in place may go, unless another comes meanwhile.
+            let passed = match command {
+                Command::OpenKey => self.current(Unsaved::Key),
+                Command::OpenModel => self.current(Unsaved::Model),
+                _ => None,
+            };
             let dialogs = Arc::clone(&self.dialogs);
-            self.dialog = Some((command, Job::spawn(move || dialogs.ask(question))));
+            self.dialog = Some((command, passed, Job::spawn(move || dialogs.ask(question))));
             return Ok(None);
         }
         match command {
@@ -954,8 +1032,14 @@ impl HecateApp {
         Ok(None)
     }
 
-    /// Carries out `command` with the `paths` its dialog gave (none: the user cancelled).
-    fn answered(&mut self, command: Command, paths: Vec<PathBuf>) -> Result<Option<String>> {
+    /// Carries out `command` with the `paths` its dialog gave (none: the user cancelled), in
+    /// place of the key or model `passed` when it opens one.
+    fn answered(
+        &mut self,
+        command: Command,
+        passed: Option<Subject>,
+        paths: Vec<PathBuf>,
+    ) -> Result<Option<String>> {
         let Some(path) = paths.first().cloned() else {
             // A save cancelled: what waited for it does not happen either.
             self.after_save = None;
@@ -963,7 +1047,7 @@ impl HecateApp {
         };
         let shown = path.display();
         let notice = match command {
-            Command::OpenKey => return self.open_key(files::read_secret(&path)?, path),
+            Command::OpenKey => return self.open_key(files::read_secret(&path)?, path, passed),
             Command::SaveKey | Command::SaveModel => return self.save(command, &path, false),
             Command::OpenCard => {
                 self.customer
@@ -984,7 +1068,9 @@ impl HecateApp {
                     .use_data(files::read(&path)?, &shown.to_string())?;
                 format!("Training data: {shown}.")
             }
-            Command::OpenModel => return self.open_model(&files::read_secret(&path)?, path),
+            Command::OpenModel => {
+                return self.open_model(files::read_secret(&path)?, path, passed);
+            }
             Command::PublishCard => {
                 self.company.publish_card(&path)?;
                 format!("Saved {shown}: give it to customers.")
@@ -1058,17 +1144,8 @@ impl HecateApp {
         });
         let opened = match kind {
             Ok(Kind::PrivateKey) => {
-                if self.customer.key_work().is_some() {
-                    bail!("{name}: wait for the key being made or opened, or cancel it");
-                }
-                if self.customer.unsaved_key() {
-                    self.tab = Tab::Customer;
-                    self.question =
-                        Some(Question::Discard(Unsaved::Key, Then::OpenKey(bytes, path)));
-                    return Ok(None);
-                }
                 self.tab = Tab::Customer;
-                return self.open_key(bytes, path);
+                return self.open_key(bytes, path, None);
             }
             Ok(Kind::ModelCard) => {
                 self.customer.open_card(&bytes, &name)?;
@@ -1083,16 +1160,8 @@ impl HecateApp {
                 (Tab::Company, format!("Received the query {name}."))
             }
             Ok(Kind::Model) => {
-                if self.company.unsaved_model() {
-                    self.tab = Tab::Company;
-                    self.question = Some(Question::Discard(
-                        Unsaved::Model,
-                        Then::OpenModel(bytes, path),
-                    ));
-                    return Ok(None);
-                }
                 self.tab = Tab::Company;
-                return self.open_model(&bytes, path);
+                return self.open_model(bytes, path, None);
             }
             Ok(Kind::Sealed) => bail!("{name}: a sealed file inside a sealed file"),
             Ok(Kind::PublicKey) => bail!(

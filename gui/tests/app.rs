@@ -1037,3 +1037,133 @@ fn a_model_saves_plain_or_sealed_and_opens_from_the_file_dialog() {
     let problem = harness.state().problem.clone().unwrap_or_default();
     assert!(problem.contains("holds a model"), "{problem}");
 }
+
+/// Clicks the passphrase dialog's Save and lets it start sealing, without waiting for the seal.
+fn start_sealing(harness: &mut Harness<'static, HecateApp>, passphrase: &str) {
+    type_in(harness, "Passphrase", passphrase);
+    type_in(harness, "Again", passphrase);
+    harness
+        .get_by_role(Role::Dialog)
+        .get_by_label("Save")
+        .click();
+    harness.step();
+    assert!(harness.state().busy(), "sealing");
+}
+
+#[test]
+fn a_key_or_model_that_changed_while_it_was_sealed_is_not_saved() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let script = Script::default();
+    let mut harness = harness(&script);
+    tab(&mut harness, "Customer");
+    harness.state_mut().customer.bits = 2048;
+    click(&mut harness, "Generate a key");
+
+    // The first key is being sealed when another one, generated meanwhile, takes its place.
+    let path = dir.path().join("first.key");
+    script.next(&[&path]);
+    click(&mut harness, "Save the key...");
+    start_sealing(&mut harness, "correct horse battery staple");
+    let second = keygen::generate(2048, &AtomicBool::new(false)).expect("a key");
+    let fingerprint = second.fingerprint;
+    harness.state_mut().customer.key = Some(second);
+    settle(&mut harness);
+    let problem = harness.state().problem.clone().unwrap_or_default();
+    assert!(
+        problem.contains("changed while it was being sealed"),
+        "{problem}"
+    );
+    assert!(!path.exists() && !path.with_extension("pub").exists());
+    assert_eq!(crate::fingerprint(&harness), fingerprint);
+    assert!(harness.state().customer.unsaved_key());
+
+    // The model likewise, another trained meanwhile.
+    tab(&mut harness, "Company");
+    click(&mut harness, "Train");
+    let path = dir.path().join("first.hm");
+    script.next(&[&path]);
+    click(&mut harness, "Save the model...");
+    start_sealing(&mut harness, "correct horse battery staple");
+    let options = train::Options {
+        target: "age".into(),
+        features: None,
+        holdout: None,
+        seed: 0,
+        ranges: Vec::new(),
+    };
+    let other = train::train(SAMPLE, &options).expect("trains");
+    let id = other.model.id();
+    harness.state_mut().company.trained = Some(other);
+    settle(&mut harness);
+    let problem = harness.state().problem.clone().unwrap_or_default();
+    assert!(
+        problem.contains("changed while it was being sealed"),
+        "{problem}"
+    );
+    assert!(!path.exists());
+    assert_eq!(harness.state().company.model().expect("a model").id(), id);
+    assert!(harness.state().company.unsaved_model());
+}
+
+#[test]
+fn a_key_or_model_that_came_while_a_sealed_one_was_opened_is_asked_about() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let script = Script::default();
+    let mut harness = harness(&script);
+
+    // A saved model, sealed; another trained while its passphrase is typed.
+    tab(&mut harness, "Company");
+    click(&mut harness, "Train");
+    let first = harness.state().company.model().expect("a model").id();
+    let sealed = dir.path().join("sealed.hm");
+    script.next(&[&sealed]);
+    click(&mut harness, "Save the model...");
+    type_in(&mut harness, "Passphrase", "tonic");
+    type_in(&mut harness, "Again", "tonic");
+    answer(&mut harness, "Save");
+    no_problem(&harness);
+    drop_file(&mut harness, &sealed);
+    harness.get_by_label("The passphrase of sealed.hm (a model):");
+    let options = train::Options {
+        target: "age".into(),
+        features: None,
+        holdout: None,
+        seed: 0,
+        ranges: Vec::new(),
+    };
+    let second = train::train(SAMPLE, &options).expect("trains");
+    let id = second.model.id();
+    harness.state_mut().company.trained = Some(second);
+    harness.state_mut().company.model_saved = false;
+    type_in(&mut harness, "Passphrase", "tonic");
+    answer(&mut harness, "Open");
+    harness.get_by_label_contains("Opening another model replaces it.");
+    assert_eq!(harness.state().company.model().expect("a model").id(), id);
+    answer(&mut harness, "Discard the model");
+    no_problem(&harness);
+    assert_eq!(
+        harness.state().company.model().expect("a model").id(),
+        first
+    );
+
+    // A saved key, sealed, chosen in the file dialog while another key is being generated.
+    tab(&mut harness, "Customer");
+    harness.state_mut().customer.bits = 2048;
+    click(&mut harness, "Generate a key");
+    let path = dir.path().join("alice.key");
+    script.next(&[&path]);
+    click(&mut harness, "Save the key...");
+    type_in(&mut harness, "Passphrase", "tonic");
+    type_in(&mut harness, "Again", "tonic");
+    answer(&mut harness, "Save");
+    no_problem(&harness);
+    script.next(&[&path]);
+    harness.get_by_label("Open a key...").click();
+    harness.step();
+    harness.state_mut().customer.generate_key();
+    settle(&mut harness);
+    assert!(!asking(&harness), "no passphrase asked for");
+    let problem = harness.state().problem.clone().unwrap_or_default();
+    assert!(problem.contains("wait for the key being made"), "{problem}");
+    assert!(harness.state().customer.unsaved_key(), "the new key kept");
+}

@@ -13,6 +13,7 @@ use super::Saved;
 use super::customer::KEY_SIZES;
 use super::task::{Job, Stream};
 use crate::files::{self, Access};
+use crate::sealing;
 use crate::workflows::encode;
 use crate::workflows::predict::{self, QueryInfo};
 use crate::workflows::train::{self, Trained};
@@ -266,6 +267,13 @@ impl Company {
         sealed: Option<&[u8]>,
     ) -> Result<Saved<()>> {
         let message = self.model_message()?;
+        // Sealed on a worker while training could go on: saved, another model would pass for
+        // saved.
+        if let Some(sealed) = sealed
+            && !sealing::holds(sealed, &message)
+        {
+            bail!("the model changed while it was being sealed; save it again");
+        }
         if !replace {
             let others = self.model_in_the_way(path)?;
             if !others.is_empty() {

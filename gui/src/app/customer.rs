@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use super::task::Job;
 use super::{Saved, features};
 use crate::files::{self, Access};
+use crate::sealing;
 use crate::workflows::decrypt::Decrypted;
 use crate::workflows::keygen::{self, KeyPair};
 use crate::workflows::{encrypt, inspect};
@@ -23,7 +24,8 @@ pub const KEY_SIZES: [u32; 3] = [2048, 3072, 4096];
 pub const DEFAULT_BITS: u32 = 3072;
 
 /// Characters a feature input takes: more than any number needs, and the input's buffer is
-/// allocated once at this size so that typing leaves no copies behind.
+/// allocated once at this size, so that typing never moves it and leaves a copy unwiped in freed
+/// memory (egui's text entry makes copies of its own, which are not under our control).
 pub const INPUT_LEN: usize = 64;
 
 /// `2048, 3072 or 4096` for a list of key sizes.
@@ -231,13 +233,20 @@ impl Customer {
         replace: bool,
         sealed: Option<&[u8]>,
     ) -> Result<Saved<PathBuf>> {
+        let pair = self.key.as_ref().context("no key to save")?;
+        // Sealed on a worker while the user could go on: another key may have come meanwhile,
+        // and its `.pub` beside this seal would mark it saved.
+        if let Some(sealed) = sealed
+            && !sealing::holds(sealed, &pair.private)
+        {
+            bail!("the key changed while it was being sealed; save it again");
+        }
         if !replace {
             let others = self.key_in_the_way(path)?;
             if !others.is_empty() {
                 return Ok(Saved::InTheWay(others));
             }
         }
-        let pair = self.key.as_ref().context("no key to save")?;
         let public = path.with_extension("pub");
         // Past the check, a file there holds this very key (saved again) or may go.
         let replace = replace || files::exists(path) || files::exists(&public);

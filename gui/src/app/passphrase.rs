@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use hecate::Kind;
+use hecate::{Kind, Subject};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::Command;
@@ -12,7 +12,9 @@ use super::task::Job;
 use crate::sealing::{self, Passphrase, Strength};
 
 /// Characters a passphrase entry takes: its buffer is allocated once at this size (four bytes a
-/// character) so that typing leaves no copies behind.
+/// character), so that typing never moves it and leaves a copy unwiped in freed memory. That
+/// buffer is the app's, wiped; egui's text entry (its previous text, each frame) and zxcvbn (the
+/// pieces it rates) make copies of their own, which are not under our control.
 pub const PASSPHRASE_LEN: usize = 256;
 
 /// What the passphrase is for.
@@ -35,6 +37,8 @@ pub enum Purpose {
         path: PathBuf,
         /// What it holds: a private key or a model.
         kind: Kind,
+        /// The key or model it may replace (what the checks let go before the dialog).
+        passed: Option<Subject>,
     },
 }
 
@@ -58,6 +62,8 @@ pub struct PassphraseDialog {
     pub again: Zeroizing<String>,
     /// Why the last try failed (a wrong passphrase).
     pub problem: Option<String>,
+    /// How strong the passphrase typed is, once something is typed.
+    strength: Option<Strength>,
     work: Option<Job<Zeroizing<Vec<u8>>>>,
 }
 
@@ -85,13 +91,19 @@ impl PassphraseDialog {
             typed: entry(),
             again: entry(),
             problem: None,
+            strength: None,
             work: None,
         }
     }
 
     /// How strong the passphrase typed is, once something is typed.
-    pub fn strength(&self) -> Option<Strength> {
-        (!self.typed.is_empty()).then(|| sealing::strength(&self.typed))
+    pub fn strength(&self) -> Option<&Strength> {
+        self.strength.as_ref()
+    }
+
+    /// Rates the passphrase typed again, once it changed: zxcvbn takes time, and copies it.
+    pub fn typed_changed(&mut self) {
+        self.strength = (!self.typed.is_empty()).then(|| sealing::strength(&self.typed));
     }
 
     /// Whether the two entries agree on a passphrase (what saving under one needs).
@@ -109,6 +121,7 @@ impl PassphraseDialog {
         let passphrase = Passphrase::new(std::mem::take(&mut *self.typed));
         self.typed = entry();
         self.again.zeroize();
+        self.strength = None;
         passphrase
     }
 

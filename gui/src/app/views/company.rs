@@ -75,9 +75,10 @@ fn train(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command>) 
             Command::PublishCard,
             commands,
         );
+        // Not while another model is coming: it would take this one's place mid-save.
         button(
             ui,
-            has_model,
+            has_model && !company.training(),
             "Save the model...",
             Command::SaveModel,
             commands,

@@ -78,7 +78,9 @@ fn key(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>) 
                 Some(path) => ui.label(format!("Saved in {}", path.display())),
                 None => ui.label("Only in memory: save it to decrypt answers later."),
             };
-            button(ui, true, "Save the key...", Command::SaveKey, commands);
+            // Not while another key is coming: it would take this one's place mid-save.
+            let idle = customer.key_work().is_none();
+            button(ui, idle, "Save the key...", Command::SaveKey, commands);
         });
     }
 }

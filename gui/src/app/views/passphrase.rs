@@ -26,13 +26,16 @@ pub fn show(ctx: &egui::Context, dialog: &mut PassphraseDialog, commands: &mut V
                      anyone who takes it and to you.",
                     file_name(path)
                 ));
-                let enter = masked(ui, "Passphrase", &mut dialog.typed);
-                let enter = masked(ui, "Again", &mut dialog.again) || enter;
+                let (changed, enter) = masked(ui, "Passphrase", &mut dialog.typed);
+                if changed {
+                    dialog.typed_changed();
+                }
+                let enter = masked(ui, "Again", &mut dialog.again).1 || enter;
                 if let Some(strength) = dialog.strength() {
                     if strength.is_strong() {
-                        ui.label(strength.hint);
+                        ui.label(strength.hint.as_str());
                     } else {
-                        ui.colored_label(PROBLEM_RED, strength.hint);
+                        ui.colored_label(PROBLEM_RED, strength.hint.as_str());
                     }
                 }
                 if !dialog.again.is_empty() && dialog.typed != dialog.again {
@@ -64,7 +67,7 @@ pub fn show(ctx: &egui::Context, dialog: &mut PassphraseDialog, commands: &mut V
             Purpose::Open { path, kind, .. } => {
                 ui.heading("Passphrase");
                 ui.label(format!("The passphrase of {} (a {kind}):", file_name(path)));
-                let enter = masked(ui, "Passphrase", &mut dialog.typed);
+                let (_, enter) = masked(ui, "Passphrase", &mut dialog.typed);
                 if let Some(problem) = &dialog.problem {
                     ui.colored_label(PROBLEM_RED, problem.as_str());
                 }
@@ -99,8 +102,8 @@ pub fn show(ctx: &egui::Context, dialog: &mut PassphraseDialog, commands: &mut V
     }
 }
 
-/// A labelled, masked entry for `text`; whether Enter was pressed in it.
-fn masked(ui: &mut egui::Ui, label: &str, text: &mut Zeroizing<String>) -> bool {
+/// A labelled, masked entry for `text`; whether it changed, and whether Enter was pressed in it.
+fn masked(ui: &mut egui::Ui, label: &str, text: &mut Zeroizing<String>) -> (bool, bool) {
     ui.horizontal(|ui| {
         let label = ui.label(label);
         let output = egui::TextEdit::singleline(&mut **text)
@@ -112,7 +115,8 @@ fn masked(ui: &mut egui::Ui, label: &str, text: &mut Zeroizing<String>) -> bool 
         state.clear_undoer();
         let response = output.response.response.labelled_by(label.id);
         state.store(ui.ctx(), response.id);
-        response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter))
+        let enter = response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+        (response.changed(), enter)
     })
     .inner
 }
