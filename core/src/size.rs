@@ -3,11 +3,14 @@
 use core::fmt::Debug;
 
 use crypto_bigint::{
-    Choice, CtEq, CtOption, Gcd, Limb, RandomBits, RandomMod, UnsignedWithMontyForm, Word,
+    Choice, CtEq, CtOption, Gcd, Limb, NonZero, RandomBits, RandomMod, Reciprocal,
+    UnsignedWithMontyForm, Word,
 };
 use crypto_bigint::{Odd, U1024, U2048, U3072, U4096, U6144, U8192, Uint};
 use zeroize::Zeroize;
 
+use crate::error::{Error, Result};
+use crate::memcheck::declassify_value;
 use crate::modexp::{Modulus, PowBy, ReduceWide, Residues, Wide};
 
 /// The bounds every integer type of a key size meets, and its fixed-length big-endian bytes.
@@ -16,6 +19,9 @@ pub trait Integer:
 {
     /// Bytes in the big-endian encoding.
     const BYTES: usize;
+    /// Decimal digits of the widest value, [`decimal_digits`] of the type's bits: the buffer
+    /// [`Self::write_decimal`] needs.
+    const DECIMAL_DIGITS: usize;
 
     /// Writes the big-endian encoding into `out`, which must be [`Self::BYTES`] long (a shorter
     /// one gets the low bytes only).
@@ -75,7 +81,58 @@ pub trait Integer:
         }
         CtOption::new(value, valid)
     }
+
+    /// Writes the decimal digits, most significant first, into `out[..Self::DECIMAL_DIGITS]` and
+    /// returns the number's digits within it (`0` is the one digit `0`); a shorter `out` is
+    /// [`Error::BufferTooSmall`].
+    ///
+    /// Constant-time: the work depends on the type's width only (a division by 10^19 per chunk
+    /// of 19 digits, then one by 10 per digit, all by crypto-bigint's constant-time division by a
+    /// limb). Only the digit count is declassified, in the returned slice's length: for p and q,
+    /// whose bit length is fixed, it shows in the file anyway and is all but public.
+    fn write_decimal<'a>(&self, out: &'a mut [u8]) -> Result<&'a [u8]> {
+        let out = out
+            .get_mut(..Self::DECIMAL_DIGITS)
+            .ok_or(Error::BufferTooSmall)?;
+        let mut rest = *self;
+        // From the right, so that only the most significant chunk is short.
+        for chunk in out.rchunks_mut(DIGITS_PER_LIMB) {
+            let (quotient, mut remainder) = rest.div_rem_limb_with_reciprocal(&CHUNK);
+            rest = quotient;
+            for digit in chunk.iter_mut().rev() {
+                let (quotient, low) = remainder.div_rem_with_reciprocal(&TEN);
+                *digit = b'0' + low.0.to_le_bytes()[0];
+                remainder = quotient;
+            }
+        }
+        rest.zeroize();
+        // Leading zeros, counted without a branch; the last digit always stays.
+        let (_, leading) = out.split_last().ok_or(Error::BufferTooSmall)?;
+        let mut zeros = Choice::TRUE;
+        let mut skip: u32 = 0;
+        for &digit in leading {
+            zeros &= Choice::from_u8_eq(digit, b'0');
+            skip += u32::from(zeros.to_u8());
+        }
+        let skip = usize::try_from(declassify_value(skip)).map_err(|_| Error::BufferTooSmall)?;
+        out.get(skip..).ok_or(Error::BufferTooSmall)
+    }
 }
+
+/// 10^DIGITS_PER_LIMB, the largest power of ten in a limb.
+const CHUNK_DIVISOR: Word = {
+    let mut power: Word = 1;
+    let mut i = 0;
+    while i < DIGITS_PER_LIMB {
+        power *= 10;
+        i += 1;
+    }
+    power
+};
+/// Division by [`CHUNK_DIVISOR`], a chunk of digits a step.
+const CHUNK: Reciprocal = Reciprocal::new(NonZero::<Limb>::new_unwrap(Limb(CHUNK_DIVISOR)));
+/// Division by 10, a digit of a chunk a step.
+const TEN: Reciprocal = Reciprocal::new(NonZero::<Limb>::new_unwrap(Limb(10)));
 
 /// Decimal digits that fit in a limb: 10^19 < 2^64, 10^9 < 2^32.
 const DIGITS_PER_LIMB: usize = if Limb::BITS == 64 { 19 } else { 9 };
@@ -92,6 +149,7 @@ pub const fn decimal_digits(bits: usize) -> usize {
 
 impl<const LIMBS: usize> Integer for Uint<LIMBS> {
     const BYTES: usize = Uint::<LIMBS>::BYTES;
+    const DECIMAL_DIGITS: usize = decimal_digits(Uint::<LIMBS>::BITS as usize);
 }
 
 /// A Paillier key size: how many bits n has, and the fixed-width integer types of n, n², p and p².

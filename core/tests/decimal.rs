@@ -1,4 +1,5 @@
-//! `Integer::from_decimal`, the constant-time decimal reader, against num-bigint.
+//! `Integer::from_decimal` and `Integer::write_decimal`, the constant-time decimal reader and
+//! writer, against num-bigint.
 
 #![allow(
     clippy::expect_used,
@@ -10,9 +11,9 @@
 
 mod common;
 
-use common::{big, config};
-use hecate::Integer;
-use hecate::crypto_bigint::{U64, U1024};
+use common::{big, config, uint};
+use hecate::crypto_bigint::{U64, U512, U1024, U1536, U2048, U4096};
+use hecate::{Error, Integer};
 use num_bigint::BigUint;
 use num_traits::One;
 use proptest::prelude::*;
@@ -21,8 +22,42 @@ fn read<T: Integer>(digits: &str) -> Option<T> {
     T::from_decimal(digits.as_bytes()).into_option()
 }
 
+fn write<T: Integer>(x: &T) -> String {
+    let mut out = vec![b'x'; T::DECIMAL_DIGITS];
+    let digits = x
+        .write_decimal(&mut out)
+        .expect("a buffer of DECIMAL_DIGITS");
+    String::from_utf8(digits.to_vec()).expect("ASCII digits")
+}
+
+/// `x`, reduced to the width of `T`, writes as num-bigint writes it and reads back.
+fn check_write<T: Integer>(x: &BigUint) {
+    let bits = T::BYTES * 8;
+    let x = x % (BigUint::one() << bits);
+    let value: T = uint(&x);
+    let text = write::<T>(&value);
+    assert_eq!(text, x.to_string(), "{bits} bits");
+    assert_eq!(read::<T>(&text), Some(value), "{bits} bits");
+}
+
+/// Every width a prime, n or a test has: the primes of the four key sizes (512 to 2048 bits), n.
+fn check_write_all(x: &BigUint) {
+    check_write::<U64>(x);
+    check_write::<U512>(x);
+    check_write::<U1024>(x);
+    check_write::<U1536>(x);
+    check_write::<U2048>(x);
+    check_write::<U4096>(x);
+}
+
 proptest! {
     #![proptest_config(config(512))]
+
+    /// Random values of every width, and of every digit count, write as num-bigint writes them.
+    #[test]
+    fn writes_as_num_bigint(bytes in proptest::collection::vec(any::<u8>(), 0..=512)) {
+        check_write_all(&BigUint::from_bytes_be(&bytes));
+    }
 
     /// Any decimal string that fits reads as num-bigint reads it; one that does not is refused.
     #[test]
@@ -69,6 +104,50 @@ fn edges() {
         let expected: BigUint = digits.parse().expect("decimal");
         assert_eq!(read::<U1024>(&digits).map(|x| big(&x)), Some(expected));
     }
+}
+
+#[test]
+fn write_edges() {
+    let chunk = BigUint::from(10u64.pow(19));
+    let one = BigUint::one();
+    let mut edges = vec![
+        BigUint::ZERO,
+        one.clone(),
+        BigUint::from(9u8),
+        BigUint::from(10u8),
+        &chunk - 1u32,
+        chunk.clone(),
+        &chunk + 1u32,
+        &chunk * &chunk - 1u32,
+        &chunk * &chunk,
+    ];
+    // The largest value of each width, and the powers of ten around it.
+    for bits in [64u32, 512, 1024, 1536, 2048, 4096] {
+        edges.push((&one << bits) - 1u32);
+        let digits = u32::try_from(hecate::decimal_digits(bits as usize)).expect("small");
+        edges.push(BigUint::from(10u8).pow(digits - 1));
+        edges.push(BigUint::from(10u8).pow(digits - 1) - 1u32);
+    }
+    for x in &edges {
+        check_write_all(x);
+    }
+    assert_eq!(write(&U64::ZERO), "0");
+    assert_eq!(write(&U64::MAX), "18446744073709551615");
+}
+
+#[test]
+fn write_needs_decimal_digits_of_room_and_uses_no_more() {
+    let mut short = [0u8; 19];
+    assert_eq!(
+        U64::MAX.write_decimal(&mut short).err(),
+        Some(Error::BufferTooSmall)
+    );
+    let mut long = [b'x'; 24];
+    let digits = U64::from(42u8).write_decimal(&mut long).expect("room");
+    assert_eq!(digits, b"42");
+    assert_eq!(&long[U64::DECIMAL_DIGITS..], b"xxxx");
+    assert_eq!(U64::DECIMAL_DIGITS, 20);
+    assert_eq!(U2048::DECIMAL_DIGITS, 617);
 }
 
 #[test]

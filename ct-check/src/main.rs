@@ -18,7 +18,7 @@
 use std::process::ExitCode;
 
 use hecate::crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
-use hecate::crypto_bigint::{CtEq, I128, Limb, NonZero, Odd, RandomMod, Reciprocal, U2048};
+use hecate::crypto_bigint::{CtEq, I128, Odd, RandomMod, U2048};
 use hecate::hazmat::{encrypt_crt_with_nonce, encrypt_with_nonce};
 use hecate::memcheck::{
     declassified, public, secret, secret_number, secret_plaintext, secret_weights,
@@ -284,24 +284,24 @@ fn secret_files(key: &mut PrivateKey<S>, rng: &mut ChaCha20Rng) -> Result<(), Wr
     )
 }
 
-/// A key from python-paillier's files: its secret primes read from decimal digits.
+/// A key to and from python-paillier's files: its secret primes written as decimal digits and read
+/// back from them.
 fn imported_primes(key: &PrivateKey<S>) -> Result<(), Wrong> {
-    let ten = Reciprocal::new(NonZero::new(Limb::from(10u8)).expect("10 is not 0"));
     let mut primes = [*key.primes().0, *key.primes().1];
     for prime in &mut primes {
+        secret(prime);
         // All the digits a prime of the width can have, leading zeros included: a fixed count.
-        let mut digits = [0u8; decimal_digits(<S as KeySize>::P::BITS as usize)];
-        let mut rest = *prime;
-        for digit in digits.iter_mut().rev() {
-            let (quotient, remainder) = rest.div_rem_limb_with_reciprocal(&ten);
-            *digit = b'0' + remainder.0.to_le_bytes()[0];
-            rest = quotient;
-        }
-        secret(&mut digits);
+        let mut digits = [0u8; <S as KeySize>::P::DECIMAL_DIGITS];
+        // Only the digit count comes out public (the core declassifies it).
+        let written = prime
+            .write_decimal(&mut digits)
+            .map_err(|_| Wrong("primes written as decimal"))?
+            .len();
         let read = <S as KeySize>::P::from_decimal(&digits);
         check(
-            declassified(read.is_some() & read.unwrap_or_default().ct_eq(prime)).to_bool(),
-            "primes read from decimal",
+            declassified(read.is_some() & read.unwrap_or_default().ct_eq(prime)).to_bool()
+                && written >= decimal_digits(<S as KeySize>::P::BITS as usize) - 1,
+            "primes written and read as decimal",
         )?;
     }
     Ok(())

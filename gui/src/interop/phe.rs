@@ -9,7 +9,8 @@
 //! arbitrary precision), never through f64 or u64. Every number is read in linear time, and only
 //! after its digit count, and the file's length, are checked against what the largest key size
 //! can need. The primes p and q are read straight from the caller's text (which it wipes) into
-//! wiped integers, in constant time in their digits.
+//! wiped integers, in constant time in their digits; they are written the same way, in constant
+//! time into wiped buffers.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -156,14 +157,36 @@ pub fn looks_like(bytes: &[u8]) -> bool {
     std::str::from_utf8(bytes).is_ok_and(|text| key_bits(text).is_ok())
 }
 
-/// A `custkeys.json` for `key`.
-pub fn write_keys<S: KeySize>(key: &PrivateKey<S>) -> Result<String> {
+/// A `custkeys.json` for `key`, `{"public_key":{"n":N},"private_key":{"p":P,"q":Q}}`, built in
+/// one wiped buffer reserved up front (so no regrowth leaves a copy of p or q behind). p and q go
+/// through the core's constant-time decimal writer into a wiped buffer; n is public.
+pub fn write_keys<S: KeySize>(key: &PrivateKey<S>) -> Result<Zeroizing<String>> {
+    const OPEN: &str = "{\"public_key\":{\"n\":";
+    const P: &str = "},\"private_key\":{\"p\":";
+    const Q: &str = ",\"q\":";
+    const CLOSE: &str = "}}";
+    let n = decimal(key.public_key().n());
+    let room = OPEN.len() + n.len() + P.len() + Q.len() + CLOSE.len() + 2 * S::P::DECIMAL_DIGITS;
+    let mut text = Zeroizing::new(String::with_capacity(room));
+    let mut digits = Zeroizing::new(vec![0u8; S::P::DECIMAL_DIGITS]);
     let (p, q) = key.primes();
-    let text = json!({
-        "public_key": {"n": number(key.public_key().n())?},
-        "private_key": {"p": number(p)?, "q": number(q)?},
-    });
-    Ok(text.to_string())
+    text.push_str(OPEN);
+    text.push_str(&n);
+    text.push_str(P);
+    push_digits(&mut text, p.write_decimal(&mut digits)?);
+    text.push_str(Q);
+    push_digits(&mut text, q.write_decimal(&mut digits)?);
+    text.push_str(CLOSE);
+    debug_assert!(text.capacity() == room, "the text grew, leaving a copy");
+    Ok(text)
+}
+
+/// Appends ASCII digits a byte at a time: each takes `push`'s one-byte path, where `str::from_utf8`
+/// would first scan the secret digits to validate them.
+fn push_digits(text: &mut String, digits: &[u8]) {
+    for &digit in digits {
+        text.push(char::from(digit));
+    }
 }
 
 /// The private key in a `custkeys.json`, with every check of `PrivateKey::from_components`.
@@ -379,11 +402,12 @@ fn bytes<T: Integer>(x: &T) -> Vec<u8> {
     out
 }
 
+/// A public number in decimal (variable-time).
 fn decimal<T: Integer>(x: &T) -> String {
     BigUint::from_bytes_be(&bytes(x)).to_string()
 }
 
-/// A bare JSON integer.
+/// A public number (n) as a bare JSON integer; variable-time, and its copies are not wiped.
 fn number<T: Integer>(x: &T) -> Result<Value> {
     serde_json::from_str(&decimal(x)).context("a decimal integer is JSON")
 }
@@ -469,6 +493,14 @@ mod tests {
     fn keys_read_back_and_bad_primes_are_typed_errors() {
         let key = PrivateKey::<Paillier2048>::generate(&mut os_rng()).expect("key");
         let text = write_keys(&key).expect("custkeys.json");
+        let (p, q) = key.primes();
+        let expected = format!(
+            "{{\"public_key\":{{\"n\":{}}},\"private_key\":{{\"p\":{},\"q\":{}}}}}",
+            decimal(key.public_key().n()),
+            decimal(p),
+            decimal(q)
+        );
+        assert_eq!(*text, expected);
         assert_eq!(key_bits(&text).expect("bits"), 2048);
         assert!(read_keys::<Paillier2048>(&text).expect("reads") == key);
         let n = decimal(key.public_key().n());

@@ -80,6 +80,6 @@ where
 pub fn generate_phe(bits: u32) -> Result<Zeroizing<String>> {
     with_key_size!(bits, |S| {
         let key = PrivateKey::<S>::generate(&mut os_rng())?;
-        phe::write_keys(&key).map(Zeroizing::new)
+        phe::write_keys(&key)
     })
 }
