@@ -52,7 +52,9 @@ impl KdfParams {
     /// Refuses costs out of bounds, and those Argon2 itself refuses (fewer than 8 KiB a lane).
     pub fn check(&self) -> Result<()> {
         let lanes_ok = (1..=Self::MAX_LANES).contains(&self.lanes);
-        let memory_ok = (8 * self.lanes..=Self::MAX_MEMORY_KIB).contains(&self.memory_kib);
+        // Widened: a crafted lane count must not overflow the bound it is checked against.
+        let memory_ok = (8 * u64::from(self.lanes)..=u64::from(Self::MAX_MEMORY_KIB))
+            .contains(&u64::from(self.memory_kib));
         let passes_ok = (1..=Self::MAX_PASSES).contains(&self.passes);
         let work_ok =
             u64::from(self.memory_kib) * u64::from(self.passes) <= Self::MAX_WORK_MIB * 1024;

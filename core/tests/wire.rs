@@ -200,6 +200,7 @@ fn sealed_messages_bind_their_header_and_bound_their_costs() {
         costs(65536, 0, 1),
         costs(65536, 3, 0),
         costs(65536, 3, 255),
+        costs(65536, 3, u32::MAX),
         costs(31, 3, 4),
         costs(KdfParams::MAX_MEMORY_KIB, 5, 4),
         costs(KdfParams::MAX_MEMORY_KIB / 4, KdfParams::MAX_PASSES + 1, 4),
