@@ -689,25 +689,52 @@ impl Model {
         plus: impl FnOnce(S::N) -> Result<S::N>,
     ) -> Result<Ciphertext<S>> {
         let lowest = exponent.saturating_sub(self.encoding.weight_exponent);
-        let mut terms: Vec<(S::NSquared, U256), MAX_FEATURES> = Vec::new();
-        for (feature, weight) in features.iter().zip(&self.weights) {
+        let modulus = &key.n_squared;
+        let mut ciphertexts = Vec::<_, MAX_FEATURES>::new();
+        for feature in features {
+            key.check(&feature.ciphertext)?;
+            ciphertexts
+                .push(modulus.to_form(feature.ciphertext.value()))
+                .map_err(|_| Error::TooManyFeatures)?;
+        }
+        // The ciphertexts are public: all their inverses at once, in variable time. Only the
+        // choice between c and c⁻¹, by the weight's sign, is secret.
+        let mut inverses = ciphertexts.clone();
+        if !modulus.invert_all_public(&ciphertexts, &mut inverses) {
+            return Err(Error::InvalidCiphertext);
+        }
+        // Every aligned weight is below 2^(weight_bits + its shift): the exponentiation runs over
+        // the largest such bound, which depends on the card and the exponents only (public).
+        let mut exponents = Vec::<U256, MAX_FEATURES>::new();
+        let mut exponent_bits = 0;
+        for ((feature, weight), (c, base)) in features
+            .iter()
+            .zip(&self.weights)
+            .zip(ciphertexts.iter().zip(inverses.iter_mut()))
+        {
             let (magnitude, negative) = weight.abs_sign();
             // x_i · 16^e_i = (x_i · 16^(e_i − lowest)) · 16^lowest: move the factor to the weight.
             // It fits by the caller's public check, so the flag is not needed.
-            let (aligned, _) = shl_checked(&magnitude, 4 * feature.exponent.abs_diff(lowest));
-            let c = feature.ciphertext.value();
-            let base = c.ct_select(&key.invert(&feature.ciphertext)?, negative);
-            terms
-                .push((base, aligned))
+            let shift = 4 * feature.exponent.abs_diff(lowest);
+            let (aligned, _) = shl_checked(&magnitude, shift);
+            exponent_bits = exponent_bits.max(self.encoding.weight_bits.saturating_add(shift));
+            // c⁻¹ is replaced by c for a weight that is not negative.
+            *base = c.ct_select(base, negative);
+            exponents
+                .push(aligned)
                 .map_err(|_| Error::TooManyFeatures)?;
         }
         let (intercept, _) = self.aligned_intercept::<S::N>(exponent);
         let negative_intercept = Choice::from_u64_lsb(self.intercept.cast_unsigned() >> 63);
         let intercept = signed_plaintext(key, &intercept, negative_intercept);
         let added = zeroize::Zeroizing::new(plus(*intercept.value())?);
-        let shifted = key.n_squared.multi_pow(&terms);
+        let shifted = modulus.multi_pow(&inverses, &exponents, exponent_bits.min(U256::BITS));
         let added = crate::Plaintext::new_unchecked(*added, Some(key.fingerprint()));
-        Ok(key.multiply(&shifted, &key.g_pow(&added)))
+        let g_added = modulus.to_form(&key.g_pow(&added));
+        Ok(Ciphertext {
+            value: modulus.retrieve_form(&modulus.mul_forms(&shifted, &g_added)),
+            key: key.fingerprint(),
+        })
     }
 
     /// |intercept| · 16^(intercept_exponent − exponent), rounded half to even when that is a
@@ -889,88 +916,164 @@ impl ModelCard {
     }
 }
 
-impl<S: KeySize> PublicKey<S> {
-    /// Encrypts an encoded number (of this key).
-    pub fn encrypt_number<R: CryptoRng + ?Sized>(
+/// Who encrypts a customer's features: anyone with the public key, or the key holder, who draws
+/// the same ciphertexts through the CRT in about a quarter of the time.
+trait Encrypter<S: KeySize> {
+    fn public(&self) -> &PublicKey<S>;
+    fn encrypt_plaintext<R: CryptoRng + ?Sized>(
         &self,
-        number: &EncodedNumber<S>,
+        m: &crate::Plaintext<S>,
         rng: &mut R,
-    ) -> Result<EncryptedNumber<S>> {
-        Ok(EncryptedNumber {
-            ciphertext: self.encrypt(number.plaintext(), rng)?,
-            exponent: number.exponent(),
-        })
+    ) -> Result<Ciphertext<S>>;
+}
+
+impl<S: KeySize> Encrypter<S> for PublicKey<S> {
+    fn public(&self) -> &PublicKey<S> {
+        self
     }
 
-    /// Encodes and encrypts features for a card: each at its feature's exponent, refused with
-    /// [`Error::ValueOutOfRange`] unless its mantissa is in the declared range (the company cannot
-    /// check that, and its answer is right only within it). Also refuses a key size the card does
-    /// not accept and a count other than the card's.
-    pub fn encrypt_for_card<R: CryptoRng + ?Sized>(
+    fn encrypt_plaintext<R: CryptoRng + ?Sized>(
         &self,
-        card: &ModelCard,
-        values: &[f64],
+        m: &crate::Plaintext<S>,
         rng: &mut R,
-    ) -> Result<EncryptedFeatures<S>> {
-        if !card.key_sizes().contains(&S::BITS) {
-            return Err(Error::InvalidKeySize);
+    ) -> Result<Ciphertext<S>> {
+        self.encrypt(m, rng)
+    }
+}
+
+impl<S: KeySize> Encrypter<S> for PrivateKey<S> {
+    fn public(&self) -> &PublicKey<S> {
+        self.public_key()
+    }
+
+    fn encrypt_plaintext<R: CryptoRng + ?Sized>(
+        &self,
+        m: &crate::Plaintext<S>,
+        rng: &mut R,
+    ) -> Result<Ciphertext<S>> {
+        self.encrypt(m, rng)
+    }
+}
+
+/// The methods that encrypt features, the same for both kinds of key.
+macro_rules! feature_encryption {
+    ($key:ident) => {
+        impl<S: KeySize> $key<S> {
+            /// Encrypts an encoded number (of this key).
+            pub fn encrypt_number<R: CryptoRng + ?Sized>(
+                &self,
+                number: &EncodedNumber<S>,
+                rng: &mut R,
+            ) -> Result<EncryptedNumber<S>> {
+                encrypt_number(self, number, rng)
+            }
+
+            /// Encodes and encrypts features for a card: each at its feature's exponent, refused
+            /// with [`Error::ValueOutOfRange`] unless its mantissa is in the declared range (the
+            /// company cannot check that, and its answer is right only within it). Also refuses
+            /// a key size the card does not accept and a count other than the card's.
+            pub fn encrypt_for_card<R: CryptoRng + ?Sized>(
+                &self,
+                card: &ModelCard,
+                values: &[f64],
+                rng: &mut R,
+            ) -> Result<EncryptedFeatures<S>> {
+                encrypt_for_card(self, card, values, rng)
+            }
+
+            /// Encodes and encrypts features all at one `exponent` (which reveals nothing about
+            /// their values), for a company without a card (e.g. python-paillier's): refused
+            /// with [`Error::FeatureTooLarge`] if a mantissa reaches
+            /// 2^[`FEATURE_MANTISSA_BITS`], or with [`Error::Overflow`] if it does not even fit
+            /// the key.
+            pub fn encrypt_features<R: CryptoRng + ?Sized>(
+                &self,
+                values: &[f64],
+                exponent: i32,
+                rng: &mut R,
+            ) -> Result<EncryptedFeatures<S>> {
+                encrypt_features(self, values, exponent, rng)
+            }
         }
-        if values.len() != card.specs().len() {
-            return Err(Error::FeatureCountMismatch {
-                expected: count(card.specs().len()),
-                actual: count(values.len()),
+    };
+}
+
+feature_encryption!(PublicKey);
+feature_encryption!(PrivateKey);
+
+fn encrypt_number<S: KeySize, R: CryptoRng + ?Sized>(
+    key: &impl Encrypter<S>,
+    number: &EncodedNumber<S>,
+    rng: &mut R,
+) -> Result<EncryptedNumber<S>> {
+    Ok(EncryptedNumber {
+        ciphertext: key.encrypt_plaintext(number.plaintext(), rng)?,
+        exponent: number.exponent(),
+    })
+}
+
+fn encrypt_for_card<S: KeySize, R: CryptoRng + ?Sized>(
+    key: &impl Encrypter<S>,
+    card: &ModelCard,
+    values: &[f64],
+    rng: &mut R,
+) -> Result<EncryptedFeatures<S>> {
+    let public = key.public();
+    if !card.key_sizes().contains(&S::BITS) {
+        return Err(Error::InvalidKeySize);
+    }
+    if values.len() != card.specs().len() {
+        return Err(Error::FeatureCountMismatch {
+            expected: count(card.specs().len()),
+            actual: count(values.len()),
+        });
+    }
+    let mut numbers = Vec::<EncodedNumber<S>, MAX_FEATURES>::new();
+    for (index, (value, spec)) in values.iter().zip(card.specs()).enumerate() {
+        let number = EncodedNumber::from_f64_at(public, *value, spec.exponent).map_err(|_| {
+            Error::ValueOutOfRange {
+                feature: count(index),
+            }
+        })?;
+        let (low, high) = spec.mantissas();
+        let (in_range, _) = mantissa_in(public, &number, i128::from(low), i128::from(high));
+        // Declassifies only whether the value is in its declared range.
+        if !declassify(in_range) {
+            return Err(Error::ValueOutOfRange {
+                feature: count(index),
             });
         }
-        let mut numbers = Vec::<EncodedNumber<S>, MAX_FEATURES>::new();
-        for (index, (value, spec)) in values.iter().zip(card.specs()).enumerate() {
-            let number = EncodedNumber::from_f64_at(self, *value, spec.exponent).map_err(|_| {
-                Error::ValueOutOfRange {
-                    feature: count(index),
-                }
-            })?;
-            let (low, high) = spec.mantissas();
-            let (in_range, _) = mantissa_in(self, &number, i128::from(low), i128::from(high));
-            // Declassifies only whether the value is in its declared range.
-            if !declassify(in_range) {
-                return Err(Error::ValueOutOfRange {
-                    feature: count(index),
-                });
-            }
-            numbers.push(number).map_err(|_| Error::TooManyFeatures)?;
-        }
-        // Every value is checked before any is encrypted.
-        numbers
-            .iter()
-            .map(|number| self.encrypt_number(number, rng))
-            .collect()
+        numbers.push(number).map_err(|_| Error::TooManyFeatures)?;
     }
+    // Every value is checked before any is encrypted.
+    numbers
+        .iter()
+        .map(|number| encrypt_number(key, number, rng))
+        .collect()
+}
 
-    /// Encodes and encrypts features all at one `exponent` (which reveals nothing about their
-    /// values), for a company without a card (e.g. python-paillier's): refused with
-    /// [`Error::FeatureTooLarge`] if a mantissa reaches 2^[`FEATURE_MANTISSA_BITS`], or with
-    /// [`Error::Overflow`] if it does not even fit the key.
-    pub fn encrypt_features<R: CryptoRng + ?Sized>(
-        &self,
-        values: &[f64],
-        exponent: i32,
-        rng: &mut R,
-    ) -> Result<EncryptedFeatures<S>> {
-        let limit = i128::from(u64::MAX);
-        let mut numbers = Vec::<EncodedNumber<S>, MAX_FEATURES>::new();
-        for value in values {
-            let number = EncodedNumber::from_f64_at(self, *value, exponent)?;
-            let (in_range, _) = mantissa_in(self, &number, -limit, limit);
-            // Declassifies only whether the value is small enough.
-            if !declassify(in_range) {
-                return Err(Error::FeatureTooLarge);
-            }
-            numbers.push(number).map_err(|_| Error::TooManyFeatures)?;
+fn encrypt_features<S: KeySize, R: CryptoRng + ?Sized>(
+    key: &impl Encrypter<S>,
+    values: &[f64],
+    exponent: i32,
+    rng: &mut R,
+) -> Result<EncryptedFeatures<S>> {
+    let public = key.public();
+    let limit = i128::from(u64::MAX);
+    let mut numbers = Vec::<EncodedNumber<S>, MAX_FEATURES>::new();
+    for value in values {
+        let number = EncodedNumber::from_f64_at(public, *value, exponent)?;
+        let (in_range, _) = mantissa_in(public, &number, -limit, limit);
+        // Declassifies only whether the value is small enough.
+        if !declassify(in_range) {
+            return Err(Error::FeatureTooLarge);
         }
-        numbers
-            .iter()
-            .map(|number| self.encrypt_number(number, rng))
-            .collect()
+        numbers.push(number).map_err(|_| Error::TooManyFeatures)?;
     }
+    numbers
+        .iter()
+        .map(|number| encrypt_number(key, number, rng))
+        .collect()
 }
 
 /// Whether the mantissa of `number` is in `low..=high` (bounds within ±2^64), and its magnitude,

@@ -10,7 +10,7 @@
 use core::fmt;
 
 use crypto_bigint::{
-    CtOption, CtSelect, MultiExponentiateBoundedExp, Odd, Uint,
+    Choice, CtAssign, CtEq, CtOption, CtSelect, MultiExponentiateBoundedExp, Odd, Uint,
     modular::{FixedMontyForm, FixedMontyParams},
 };
 use zeroize::Zeroize;
@@ -39,6 +39,41 @@ impl<const LIMBS: usize> Modulus<LIMBS> {
 
     fn form(&self, x: &Uint<LIMBS>) -> FixedMontyForm<LIMBS> {
         FixedMontyForm::new(x, &self.params)
+    }
+
+    fn monty(&self, x: &Form<LIMBS>) -> FixedMontyForm<LIMBS> {
+        FixedMontyForm::from_montgomery(x.0, &self.params)
+    }
+}
+
+/// A residue in Montgomery form (x·R mod m, R = 2^(64·LIMBS)) of the [`Modulus`] that made it:
+/// chains of products on these skip the conversion in and out at each step. Meaningful only with
+/// that modulus.
+#[derive(Clone, Copy, Zeroize)]
+pub struct Form<const LIMBS: usize>(Uint<LIMBS>);
+
+impl<const LIMBS: usize> fmt::Debug for Form<LIMBS> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Form(<redacted>)")
+    }
+}
+
+impl<const LIMBS: usize> CtEq for Form<LIMBS> {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        // Montgomery forms of one modulus are fully reduced: equal forms, equal residues.
+        self.0.ct_eq(&other.0)
+    }
+}
+
+impl<const LIMBS: usize> CtAssign for Form<LIMBS> {
+    fn ct_assign(&mut self, other: &Self, choice: Choice) {
+        self.0.ct_assign(&other.0, choice);
+    }
+}
+
+impl<const LIMBS: usize> CtSelect for Form<LIMBS> {
+    fn ct_select(&self, other: &Self, choice: Choice) -> Self {
+        Self(self.0.ct_select(&other.0, choice))
     }
 }
 
@@ -71,6 +106,29 @@ pub trait Residues: Copy + Zeroize {
     fn sub(&self, a: &Self::Elem, b: &Self::Elem) -> Self::Elem;
     /// `a⁻¹ mod m`, none when `a` is not invertible.
     fn invert(&self, a: &Self::Elem) -> CtOption<Self::Elem>;
+
+    /// A residue in Montgomery form.
+    type Form: Copy + Zeroize + CtEq + CtSelect;
+    /// `x mod m` in Montgomery form.
+    fn to_form(&self, x: &Self::Elem) -> Self::Form;
+    /// The residue a form stands for, fully reduced.
+    fn retrieve_form(&self, x: &Self::Form) -> Self::Elem;
+    /// 1 in Montgomery form.
+    fn one_form(&self) -> Self::Form;
+    /// `a · b mod m`.
+    fn mul_forms(&self, a: &Self::Form, b: &Self::Form) -> Self::Form;
+    /// `a² mod m`.
+    fn square_form(&self, a: &Self::Form) -> Self::Form;
+    /// `base^exponent mod m`, constant-time over all the bits of the exponent's type.
+    fn pow_form<const EXP_LIMBS: usize>(
+        &self,
+        base: &Self::Form,
+        exponent: &Uint<EXP_LIMBS>,
+    ) -> Self::Form;
+    /// The inverses of `values` into `inverses` (as long), by one inversion and three products
+    /// per value (Montgomery's trick); false, with `inverses` unspecified, if a value is not
+    /// invertible. **Variable time in the values**: for public values only (ciphertexts).
+    fn invert_all_public(&self, values: &[Self::Form], inverses: &mut [Self::Form]) -> bool;
     /// `base^exponent mod m` for an exponent of any width, constant-time over all its bits.
     fn pow_uint<const EXP_LIMBS: usize>(
         &self,
@@ -81,11 +139,15 @@ pub trait Residues: Copy + Zeroize {
     /// ladder over every bit of k (V_0 = 2, V_1 = P, V_2j = V_j² − 2, V_2j+1 = V_j·V_j+1 − P).
     fn lucas_v(&self, p: &Self::Elem, k: &Self::Elem) -> (Self::Elem, Self::Elem);
     /// `Π base_i^exponent_i mod m` by interleaved windows (Straus): the squarings are shared, and
-    /// every exponent is processed over all its bits with constant-time table lookups.
+    /// every exponent is processed over its low `exponent_bits` bits, which must hold it (a
+    /// public bound: only it shows in the time), with constant-time table lookups.
+    /// Terms past the shorter of `bases` and `exponents` are ignored.
     fn multi_pow<const EXP_LIMBS: usize>(
         &self,
-        terms: &[(Self::Elem, Uint<EXP_LIMBS>)],
-    ) -> Self::Elem;
+        bases: &[Self::Form],
+        exponents: &[Uint<EXP_LIMBS>],
+        exponent_bits: u32,
+    ) -> Self::Form;
 }
 
 /// Exponentiation by an exponent of type `E`, in constant time for the full width of `E`.
@@ -112,7 +174,13 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
     }
 
     fn mul(&self, a: &Uint<LIMBS>, b: &Uint<LIMBS>) -> Uint<LIMBS> {
-        self.form(a).mul(&self.form(b)).retrieve()
+        // Two Montgomery products rather than three and a reduction: (a·R)·b·R⁻¹ = a·b. The
+        // product of a·R mod m (below m) and any b below R is below m·R, which is all Montgomery
+        // reduction needs to give a fully reduced result.
+        *self
+            .form(a)
+            .mul(&FixedMontyForm::from_montgomery(*b, &self.params))
+            .as_montgomery()
     }
 
     fn sub(&self, a: &Uint<LIMBS>, b: &Uint<LIMBS>) -> Uint<LIMBS> {
@@ -121,6 +189,65 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
 
     fn invert(&self, a: &Uint<LIMBS>) -> CtOption<Uint<LIMBS>> {
         self.form(a).invert().map(|inverse| inverse.retrieve())
+    }
+
+    type Form = Form<LIMBS>;
+
+    fn to_form(&self, x: &Uint<LIMBS>) -> Form<LIMBS> {
+        Form(*self.form(x).as_montgomery())
+    }
+
+    fn retrieve_form(&self, x: &Form<LIMBS>) -> Uint<LIMBS> {
+        self.monty(x).retrieve()
+    }
+
+    fn one_form(&self) -> Form<LIMBS> {
+        Form(*self.params.one())
+    }
+
+    fn mul_forms(&self, a: &Form<LIMBS>, b: &Form<LIMBS>) -> Form<LIMBS> {
+        Form(*self.monty(a).mul(&self.monty(b)).as_montgomery())
+    }
+
+    fn square_form(&self, a: &Form<LIMBS>) -> Form<LIMBS> {
+        Form(*self.monty(a).square().as_montgomery())
+    }
+
+    fn pow_form<const EXP_LIMBS: usize>(
+        &self,
+        base: &Form<LIMBS>,
+        exponent: &Uint<EXP_LIMBS>,
+    ) -> Form<LIMBS> {
+        Form(*self.monty(base).pow(exponent).as_montgomery())
+    }
+
+    fn invert_all_public(&self, values: &[Form<LIMBS>], inverses: &mut [Form<LIMBS>]) -> bool {
+        if values.len() != inverses.len() {
+            return false;
+        }
+        // inverses[i] = values[0] · … · values[i] first, then each inverse from its neighbours.
+        let mut product = self.one_form();
+        for (value, prefix) in values.iter().zip(inverses.iter_mut()) {
+            product = self.mul_forms(&product, value);
+            *prefix = product;
+        }
+        // The values are public: so are their product and its inverse.
+        let Some(inverse) = self.monty(&product).invert_vartime().into_option() else {
+            return false;
+        };
+        let mut inverse = Form(*inverse.as_montgomery());
+        for index in (0..values.len()).rev() {
+            let (before, rest) = inverses.split_at_mut(index);
+            let (Some(slot), Some(value)) = (rest.first_mut(), values.get(index)) else {
+                return false;
+            };
+            // (v_0…v_i)⁻¹ · (v_0…v_{i−1}) = v_i⁻¹, then drop v_i from the running inverse.
+            *slot = before
+                .last()
+                .map_or(inverse, |prefix| self.mul_forms(&inverse, prefix));
+            inverse = self.mul_forms(&inverse, value);
+        }
+        true
     }
 
     fn pow_uint<const EXP_LIMBS: usize>(
@@ -151,25 +278,32 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
 
     fn multi_pow<const EXP_LIMBS: usize>(
         &self,
-        terms: &[(Uint<LIMBS>, Uint<EXP_LIMBS>)],
-    ) -> Uint<LIMBS> {
+        bases: &[Form<LIMBS>],
+        exponents: &[Uint<EXP_LIMBS>],
+        exponent_bits: u32,
+    ) -> Form<LIMBS> {
         // crypto-bigint's heap-free multi-exponentiation takes a fixed number of terms, with a
         // table of 16 powers per base on the stack: take the terms in groups of at most
         // MULTI_POW_GROUP (the group sizes depend only on the public number of terms).
         let mut product = FixedMontyForm::one(&self.params);
-        for group in terms.chunks(MULTI_POW_GROUP) {
-            product = product.mul(&match group.len() {
-                1 => self.multi_pow_group::<EXP_LIMBS, 1>(group),
-                2 => self.multi_pow_group::<EXP_LIMBS, 2>(group),
-                3 => self.multi_pow_group::<EXP_LIMBS, 3>(group),
-                4 => self.multi_pow_group::<EXP_LIMBS, 4>(group),
-                5 => self.multi_pow_group::<EXP_LIMBS, 5>(group),
-                6 => self.multi_pow_group::<EXP_LIMBS, 6>(group),
-                7 => self.multi_pow_group::<EXP_LIMBS, 7>(group),
-                _ => self.multi_pow_group::<EXP_LIMBS, MULTI_POW_GROUP>(group),
+        for (group, group_exponents) in bases
+            .chunks(MULTI_POW_GROUP)
+            .zip(exponents.chunks(MULTI_POW_GROUP))
+        {
+            let group = (group, group_exponents);
+            let bits = exponent_bits;
+            product = product.mul(&match group.0.len().min(group.1.len()) {
+                1 => self.multi_pow_group::<EXP_LIMBS, 1>(group, bits),
+                2 => self.multi_pow_group::<EXP_LIMBS, 2>(group, bits),
+                3 => self.multi_pow_group::<EXP_LIMBS, 3>(group, bits),
+                4 => self.multi_pow_group::<EXP_LIMBS, 4>(group, bits),
+                5 => self.multi_pow_group::<EXP_LIMBS, 5>(group, bits),
+                6 => self.multi_pow_group::<EXP_LIMBS, 6>(group, bits),
+                7 => self.multi_pow_group::<EXP_LIMBS, 7>(group, bits),
+                _ => self.multi_pow_group::<EXP_LIMBS, MULTI_POW_GROUP>(group, bits),
             });
         }
-        product.retrieve()
+        Form(*product.as_montgomery())
     }
 }
 
@@ -177,17 +311,18 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
 const MULTI_POW_GROUP: usize = 8;
 
 impl<const LIMBS: usize> Modulus<LIMBS> {
-    /// One group of exactly `GROUP` terms (the caller passes a slice of that length).
+    /// One group of exactly `GROUP` terms (the caller passes slices of that length).
     fn multi_pow_group<const EXP_LIMBS: usize, const GROUP: usize>(
         &self,
-        group: &[(Uint<LIMBS>, Uint<EXP_LIMBS>)],
+        (bases, exponents): (&[Form<LIMBS>], &[Uint<EXP_LIMBS>]),
+        exponent_bits: u32,
     ) -> FixedMontyForm<LIMBS> {
         let one = FixedMontyForm::one(&self.params);
         let mut terms = [(one, Uint::<EXP_LIMBS>::ZERO); GROUP];
-        for (slot, (base, exponent)) in terms.iter_mut().zip(group) {
-            *slot = (self.form(base), *exponent);
+        for (slot, (base, exponent)) in terms.iter_mut().zip(bases.iter().zip(exponents)) {
+            *slot = (self.monty(base), *exponent);
         }
-        FixedMontyForm::multi_exponentiate_bounded_exp(&terms, Uint::<EXP_LIMBS>::BITS)
+        FixedMontyForm::multi_exponentiate_bounded_exp(&terms, exponent_bits)
     }
 }
 
@@ -237,5 +372,98 @@ impl<const LIMBS: usize, const HALF_LIMBS: usize> Wide<Uint<HALF_LIMBS>> for Uin
     fn product(a: &Uint<HALF_LIMBS>, b: &Uint<HALF_LIMBS>) -> Self {
         let (lo, hi) = a.widening_mul(b);
         lo.concat_resize(&hi)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use crypto_bigint::{BitOps, U1024};
+    use num_bigint::BigUint;
+    use proptest::prelude::*;
+    use std::vec::Vec;
+
+    fn big(x: &U1024) -> BigUint {
+        BigUint::from_bytes_le(&x.to_le_bytes())
+    }
+
+    fn uint(bytes: &[u8]) -> U1024 {
+        let mut padded = [0u8; 128];
+        padded[..bytes.len()].copy_from_slice(bytes);
+        U1024::from_le_slice(&padded)
+    }
+
+    /// An odd modulus with its top bit set, as every Hecate modulus has.
+    fn modulus(bytes: &[u8]) -> Modulus<{ U1024::LIMBS }> {
+        let mut m = uint(bytes);
+        m.set_bit(0, Choice::TRUE);
+        m.set_bit(1023, Choice::TRUE);
+        Modulus::new_public(Odd::new(m).unwrap())
+    }
+
+    proptest! {
+        #[test]
+        fn products_of_any_inputs_are_reduced(
+            m in prop::collection::vec(any::<u8>(), 128),
+            a in prop::collection::vec(any::<u8>(), 128),
+            b in prop::collection::vec(any::<u8>(), 128),
+        ) {
+            // a and b may be up to 2^1024 − 1, past m.
+            let modulus = modulus(&m);
+            let (a, b) = (uint(&a), uint(&b));
+            let expected = big(&a) * big(&b) % big(modulus.modulus());
+            prop_assert_eq!(big(&modulus.mul(&a, &b)), expected.clone());
+            let forms = modulus.mul_forms(&modulus.to_form(&a), &modulus.to_form(&b));
+            prop_assert_eq!(big(&modulus.retrieve_form(&forms)), expected);
+        }
+
+        #[test]
+        fn public_inverses_all_at_once(
+            m in prop::collection::vec(any::<u8>(), 128),
+            values in prop::collection::vec(prop::collection::vec(any::<u8>(), 128), 1..6),
+        ) {
+            let modulus = modulus(&m);
+            let m = big(modulus.modulus());
+            let values: Vec<_> = values.iter().map(|v| modulus.to_form(&uint(v))).collect();
+            let mut inverses = values.clone();
+            let all_invertible = values.iter().all(|v| {
+                num_integer::Integer::gcd(&big(&modulus.retrieve_form(v)), &m) == BigUint::from(1u8)
+            });
+            prop_assert_eq!(modulus.invert_all_public(&values, &mut inverses), all_invertible);
+            if all_invertible {
+                for (value, inverse) in values.iter().zip(&inverses) {
+                    let product = modulus.retrieve_form(&modulus.mul_forms(value, inverse));
+                    prop_assert_eq!(product, U1024::ONE);
+                }
+            }
+        }
+
+        #[test]
+        fn bounded_multi_exponentiation(
+            m in prop::collection::vec(any::<u8>(), 128),
+            terms in prop::collection::vec(
+                (prop::collection::vec(any::<u8>(), 128), any::<u64>()),
+                1..12,
+            ),
+            bits in 0u32..=64,
+        ) {
+            let modulus = modulus(&m);
+            let m = big(modulus.modulus());
+            let bases: Vec<_> = terms.iter().map(|(b, _)| modulus.to_form(&uint(b))).collect();
+            // Exponents within the bound, which is all multi_pow reads of them.
+            let exponents: Vec<_> = terms
+                .iter()
+                .map(|(_, e)| crypto_bigint::U128::from_u64(e.checked_shr(64 - bits).unwrap_or(0)))
+                .collect();
+            let mut expected = BigUint::from(1u8);
+            for (base, exponent) in bases.iter().zip(&exponents) {
+                let exponent = BigUint::from_bytes_le(&exponent.to_le_bytes());
+                expected = expected * big(&modulus.retrieve_form(base)).modpow(&exponent, &m) % &m;
+            }
+            let product = modulus.multi_pow(&bases, &exponents, bits);
+            prop_assert_eq!(big(&modulus.retrieve_form(&product)), expected);
+        }
     }
 }

@@ -42,8 +42,9 @@ impl<S: KeySize> PublicKey<S> {
     /// Enc(k · a) for a signed scalar k: c^|k|, or (c⁻¹)^|k| when k < 0, so that the exponent is
     /// never a full-width n − |k|.
     ///
-    /// Constant-time in k (the scalar is often secret, e.g. a model weight): the inverse is always
-    /// computed and chosen without a branch, and the exponentiation runs over all bits of `Int<K>`.
+    /// Constant-time in k (the scalar is often secret, e.g. a model weight): the inverse of the
+    /// (public) ciphertext is always computed and chosen without a branch, and the
+    /// exponentiation runs over all bits of `Int<K>`.
     pub fn mul_scalar<const K: usize>(
         &self,
         c: &Ciphertext<S>,
@@ -60,10 +61,13 @@ impl<S: KeySize> PublicKey<S> {
     /// c⁻¹ mod n², for a ciphertext of this key.
     pub(crate) fn invert(&self, c: &Ciphertext<S>) -> Result<S::NSquared> {
         self.check(c)?;
-        // Whether a ciphertext is invertible is public: it is a property of public data.
-        self.n_squared
-            .invert(c.value())
-            .into_option()
-            .ok_or(Error::InvalidCiphertext)
+        let modulus = &self.n_squared;
+        let mut inverse = [modulus.one_form()];
+        // A ciphertext is public, and so is its inverse: variable time is fine.
+        if modulus.invert_all_public(&[modulus.to_form(c.value())], &mut inverse) {
+            Ok(modulus.retrieve_form(&inverse[0]))
+        } else {
+            Err(Error::InvalidCiphertext)
+        }
     }
 }

@@ -92,11 +92,15 @@ macro_rules! properties {
                     let m = below(&m, &n());
                     let public = KEY.public_key();
                     let by_public = encrypt(&*KEY, &m, seed);
-                    // The same random stream draws the same r: both ways compute the same ciphertext.
+                    // The key holder draws r^n without r (x^p mod p², x^q mod q²): another
+                    // ciphertext of the same plaintext. Decrypting it right shows c/g^m is an
+                    // n-th residue (c^(p−1) ≡ g^(m(p−1)) mod p² and likewise mod q²).
                     let by_crt = KEY.encrypt(&plaintext(public, &m), &mut common::rng(seed)).expect("encrypt");
-                    prop_assert_eq!(by_public, by_crt);
+                    prop_assert_ne!(by_public, by_crt);
                     prop_assert_ne!(by_public, encrypt(&*KEY, &m, seed ^ 1));
-                    prop_assert_eq!(decrypt(&*KEY, &by_public), m);
+                    prop_assert_ne!(by_crt, KEY.encrypt(&plaintext(public, &m), &mut common::rng(seed ^ 1)).expect("encrypt"));
+                    prop_assert_eq!(decrypt(&*KEY, &by_public), m.clone());
+                    prop_assert_eq!(decrypt(&*KEY, &by_crt), m);
                 }
 
                 #[test]

@@ -13,9 +13,9 @@ use super::task::Job;
 use super::{Saved, features};
 use crate::files::{self, Access};
 use crate::sealing;
-use crate::workflows::decrypt::Decrypted;
+use crate::workflows::decrypt::{AnswerKey, Decrypted};
+use crate::workflows::inspect;
 use crate::workflows::keygen::{self, KeyPair};
-use crate::workflows::{encrypt, inspect};
 
 /// The key sizes the customer can choose.
 pub const KEY_SIZES: [u32; 3] = [2048, 3072, 4096];
@@ -37,10 +37,11 @@ pub fn sizes(bits: &[u32]) -> String {
     }
 }
 
-/// Encrypts `values` under the public key message `public` for `card`: the query and its
-/// ciphertexts shortened for display. The walkthrough and the customer's view both use it.
-pub fn make_query(public: &[u8], values: &[f64], card: &ModelCard) -> Result<Query> {
-    let bytes = encrypt::encrypt(public, values, Some(card), None)?.to_vec();
+/// Encrypts `values` under the customer's `key` for `card` (through the CRT, the key holder's
+/// faster path): the query and its ciphertexts shortened for display. The walkthrough and the
+/// customer's view both use it.
+pub fn make_query(key: &dyn AnswerKey, values: &[f64], card: &ModelCard) -> Result<Query> {
+    let bytes = key.encrypt_query(values, card)?.to_vec();
     let previews = inspect::ciphertexts(&bytes)?;
     Ok(Query {
         bytes,
@@ -326,11 +327,11 @@ impl Customer {
             })
             .collect::<Result<Vec<f64>>>()
             .map(Zeroizing::new)?;
-        let public = key.public.clone();
+        let key = Arc::clone(&key.key);
         let card = card.card.clone();
         self.query = None;
         self.prediction = None;
-        self.encrypting = Some(Job::spawn(move || make_query(&public, &values, &card)));
+        self.encrypting = Some(Job::spawn(move || make_query(&*key, &values, &card)));
         Ok(())
     }
 

@@ -210,12 +210,12 @@ impl Story {
                 })
             }
             Step::Encrypt => {
-                let public = self.key.as_ref().map(|pair| pair.public.clone());
+                let key = self.key.as_ref().map(|pair| Arc::clone(&pair.key));
                 let values = self.values;
                 let card = self.trained.model.card(&KEY_SIZES);
                 Job::spawn(move || {
-                    let public = public.ok_or_else(|| missing("key"))?;
-                    make_query(&public, &values, &card?).map(Done::Query)
+                    let key = key.ok_or_else(|| missing("key"))?;
+                    make_query(&*key, &values, &card?).map(Done::Query)
                 })
             }
             Step::Compute => {

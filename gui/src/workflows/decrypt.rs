@@ -1,9 +1,12 @@
 //! The customer's last step: the answer decrypted and decoded.
 
 use anyhow::{Result, anyhow};
-use hecate::{Answer, Fingerprint, KeySize, Kind, ModelId, PrivateKey, answer_addressee, key_bits};
+use hecate::{
+    Answer, Fingerprint, KeySize, Kind, ModelCard, ModelId, PrivateKey, answer_addressee, key_bits,
+};
+use zeroize::Zeroizing;
 
-use super::expect_kind;
+use super::{encrypt, expect_kind};
 use crate::interop::phe;
 use crate::with_key_size;
 use crate::workflows::os_rng;
@@ -39,11 +42,14 @@ pub fn decrypt(key_file: &[u8], answer_file: &[u8]) -> Result<Decrypted> {
     .decrypt_answer_file(answer_file))
 }
 
-/// A private key of any size, decoded and checked once, that decrypts answers: checking a key
-/// (two primality tests) costs far more than a decryption, about 0.9 s at 4096 bits.
+/// A private key of any size, decoded and checked once, that decrypts answers and encrypts
+/// queries: checking a key (two primality tests) costs far more than a decryption, about 0.9 s
+/// at 4096 bits.
 pub trait AnswerKey: Send + Sync {
     /// Decrypts the answer message `answer_file`; refuses an answer for another key.
     fn decrypt_answer_file(&self, answer_file: &[u8]) -> Result<Decrypted>;
+    /// The query message for `values` and `card` ([`encrypt::encrypt`]), through the CRT.
+    fn encrypt_query(&self, values: &[f64], card: &ModelCard) -> Result<Zeroizing<Vec<u8>>>;
 }
 
 impl<S: KeySize> AnswerKey for PrivateKey<S>
@@ -68,6 +74,10 @@ where
             model: answer.model,
             fingerprint: answer.fingerprint,
         })
+    }
+
+    fn encrypt_query(&self, values: &[f64], card: &ModelCard) -> Result<Zeroizing<Vec<u8>>> {
+        encrypt::encrypt_with_private_key(self, values, card)
     }
 }
 

@@ -33,13 +33,73 @@ pub fn public_key<S: KeySize>(key_file: &[u8]) -> Result<PublicKey<S>> {
 /// The public key in a key file with its proof of being well formed: made from the private key
 /// (deterministic), or read from a public key file written with one.
 pub fn proven_key<S: KeySize>(key_file: &[u8]) -> Result<(PublicKey<S>, Option<KeyProof<S>>)> {
-    Ok(match Kind::of(key_file)? {
-        Kind::PrivateKey => {
-            let key = PrivateKey::<S>::from_bytes(key_file, &mut os_rng())?;
-            (key.public_key().clone(), Some(key.prove_key()?))
+    let key = CustomerKey::<S>::read(key_file)?;
+    let proof = key.proof()?;
+    Ok((key.public().clone(), proof))
+}
+
+/// The key a customer encrypts with, as their key file holds it: the key holder encrypts through
+/// the CRT, in about a quarter of the time.
+enum CustomerKey<S: KeySize> {
+    Private(Box<PrivateKey<S>>),
+    Public(PublicKey<S>, Option<KeyProof<S>>),
+}
+
+impl<S: KeySize> CustomerKey<S> {
+    fn read(key_file: &[u8]) -> Result<Self> {
+        Ok(match Kind::of(key_file)? {
+            Kind::PrivateKey => Self::Private(Box::new(PrivateKey::<S>::from_bytes(
+                key_file,
+                &mut os_rng(),
+            )?)),
+            _ => {
+                let (key, proof) = public_key_with_proof::<S>(key_file)?;
+                Self::Public(key, proof)
+            }
+        })
+    }
+
+    fn public(&self) -> &PublicKey<S> {
+        match self {
+            Self::Private(key) => key.public_key(),
+            Self::Public(key, _) => key,
         }
-        _ => public_key_with_proof::<S>(key_file)?,
-    })
+    }
+
+    fn proof(&self) -> Result<Option<KeyProof<S>>> {
+        Ok(match self {
+            Self::Private(key) => Some(key.prove_key()?),
+            Self::Public(_, proof) => proof.clone(),
+        })
+    }
+
+    fn encrypt_for_card(
+        &self,
+        card: &ModelCard,
+        values: &[f64],
+    ) -> hecate::Result<EncryptedFeatures<S>> {
+        match self {
+            Self::Private(key) => key.encrypt_for_card(card, values, &mut os_rng()),
+            Self::Public(key, _) => key.encrypt_for_card(card, values, &mut os_rng()),
+        }
+    }
+
+    fn encrypt_features(
+        &self,
+        values: &[f64],
+        exponent: i32,
+    ) -> hecate::Result<EncryptedFeatures<S>> {
+        match self {
+            Self::Private(key) => key.encrypt_features(values, exponent, &mut os_rng()),
+            Self::Public(key, _) => key.encrypt_features(values, exponent, &mut os_rng()),
+        }
+    }
+}
+
+impl<S: KeySize> From<PublicKey<S>> for CustomerKey<S> {
+    fn from(key: PublicKey<S>) -> Self {
+        Self::Public(key, None)
+    }
 }
 
 /// Encrypts `values` under the key in `key_file` into a query message. With a `card`, the values
@@ -52,18 +112,35 @@ pub fn encrypt(
     names: Option<&[String]>,
 ) -> Result<Zeroizing<Vec<u8>>> {
     expect_kind(key_file, &[Kind::PrivateKey, Kind::PublicKey])?;
-    with_key_size!(key_bits(key_file)?, |S| encrypt_sized::<S>(
-        key_file, values, card, names
+    with_key_size!(key_bits(key_file)?, |S| query(
+        &CustomerKey::<S>::read(key_file)?,
+        values,
+        card,
+        names
     ))
 }
 
-fn encrypt_sized<S: KeySize>(
-    key_file: &[u8],
+/// [`encrypt`] for `card` with a private key already decoded (the app's), through the CRT.
+pub fn encrypt_with_private_key<S: KeySize>(
+    key: &PrivateKey<S>,
+    values: &[f64],
+    card: &ModelCard,
+) -> Result<Zeroizing<Vec<u8>>> {
+    query(
+        &CustomerKey::Private(Box::new(key.clone())),
+        values,
+        Some(card),
+        None,
+    )
+}
+
+fn query<S: KeySize>(
+    key: &CustomerKey<S>,
     values: &[f64],
     card: Option<&ModelCard>,
     names: Option<&[String]>,
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let (key, proof) = proven_key::<S>(key_file)?;
+    let proof = key.proof()?;
     if proof.is_none() {
         bail!(
             "this public key file has no proof that the key is well formed (an earlier Hecate \
@@ -89,9 +166,9 @@ fn encrypt_sized<S: KeySize>(
         }
         (None, None) => Names::new(),
     };
-    let features = encrypt_values(&key, card, values, &names)?;
+    let features = encrypt_values(key, card, values, &names)?;
     let query = Query {
-        key,
+        key: key.public().clone(),
         proof,
         model: card.map(ModelCard::id),
         names,
@@ -109,7 +186,7 @@ pub fn encrypt_phe(
     names: Option<&[String]>,
 ) -> Result<String> {
     with_key_size!(phe::key_bits(keys)?, |S| {
-        let key = phe::read_public_key::<S>(keys)?;
+        let key = CustomerKey::from(phe::read_public_key::<S>(keys)?);
         match (card, names) {
             (Some(card), _) => check_card(card, S::BITS, values.len(), names)?,
             (None, Some(names)) => check_name_count(names, values)?,
@@ -117,24 +194,24 @@ pub fn encrypt_phe(
         }
         // python-paillier companies align exponents themselves: Hecate's encoding suits them.
         let names = names.unwrap_or_default();
-        phe::write_query(&key, &encrypt_values(&key, card, values, names)?)
+        phe::write_query(key.public(), &encrypt_values(&key, card, values, names)?)
     })
 }
 
 /// The values encrypted at the card's exponents, range-checked, or all at one fixed exponent
 /// without a card: either way the exponents say nothing about the values.
 fn encrypt_values<S: KeySize>(
-    key: &PublicKey<S>,
+    key: &CustomerKey<S>,
     card: Option<&ModelCard>,
     values: &[f64],
     names: &[impl AsRef<str>],
 ) -> Result<EncryptedFeatures<S>> {
     Ok(match card {
         Some(card) => key
-            .encrypt_for_card(card, values, &mut os_rng())
+            .encrypt_for_card(card, values)
             .map_err(|error| about(Input::Values, out_of_range(error, card, values)))?,
         None => key
-            .encrypt_features(values, DEFAULT_FEATURE_EXPONENT, &mut os_rng())
+            .encrypt_features(values, DEFAULT_FEATURE_EXPONENT)
             .map_err(|error| about(Input::Values, too_large(error, values, names)))?,
     })
 }
