@@ -94,11 +94,11 @@ pub fn model_inputs(d: usize) -> ModelInputs {
     }
 }
 
-/// Criterion settings for operations of milliseconds or less: enough samples for a stable median,
-/// short enough that a run at three sizes takes minutes.
+/// Criterion settings for operations of milliseconds or less: criterion's fewest samples (the
+/// medians of these operations are stable), short enough that a run at three sizes takes minutes.
 pub fn fast(group: &mut BenchmarkGroup<'_, WallTime>) {
     group
-        .sample_size(20)
+        .sample_size(10)
         .sampling_mode(SamplingMode::Auto)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
