@@ -101,6 +101,8 @@ def machine():
         "cores": os.cpu_count(),
         "avx512ifma": "yes" if flags and "avx512ifma" in flags.group(1).split() else "no",
         "os": f"{distro.group(1) if distro else platform.system()}, Linux {platform.release()}",
+        # Other jobs on the machine skew the medians: the benchmarks alone keep one core busy.
+        "load": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
     }
 
 
@@ -264,6 +266,10 @@ def main():
     out.append("")
     m = facts["machine"]
     out.append(f"- CPU: {m['cpu']}, {m['cores']} cores; AVX-512 IFMA: {m['avx512ifma']}; {m['os']}")
+    out.append(
+        f"- load average at the end of the run (1, 5, 15 min): {m['load']} (the benchmarks "
+        "alone keep one core busy: more means other jobs shared the machine)"
+    )
     v = facts["versions"]
     out.append(f"- {v['rustc']}; Hecate commit {v['hecate']}")
     out.append(
