@@ -5,14 +5,17 @@ use zeroize::Zeroizing;
 
 use crate::keys::PrimeFactor;
 use crate::modexp::{PowBy, ReduceWide, Residues, Wide};
+use crate::parallel::join;
 use crate::{Ciphertext, KeySize, Plaintext, PrivateKey, Result};
 
 impl<S: KeySize> PrivateKey<S> {
     /// Decrypts `c`; refuses a ciphertext of another key.
     pub fn decrypt(&self, c: &Ciphertext<S>) -> Result<Plaintext<S>> {
         self.public.check(c)?;
-        let m_p = Zeroizing::new(self.p.decrypt(c.value()));
-        let m_q = Zeroizing::new(self.q.decrypt(c.value()));
+        let (m_p, m_q) = join(
+            || Zeroizing::new(self.p.decrypt(c.value())),
+            || Zeroizing::new(self.q.decrypt(c.value())),
+        );
         Ok(Plaintext::new_unchecked(
             self.recombine(&m_p, &m_q),
             Some(self.public.fingerprint),

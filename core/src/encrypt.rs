@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use crate::keys::PrimeFactor;
 use crate::memcheck::declassify;
 use crate::modexp::{PowBy, ReduceWide, Residues, Wide};
+use crate::parallel::join;
 use crate::{Ciphertext, KeySize, Plaintext, PrivateKey, PublicKey, Result};
 
 impl<S: KeySize> PublicKey<S> {
@@ -72,7 +73,8 @@ impl<S: KeySize> PublicKey<S> {
     }
 
     pub(crate) fn r_pow_n(&self, r: &S::N) -> S::NSquared {
-        self.n_squared.pow(&S::NSquared::widen(r), self.n())
+        // n is public: its bits may shape the exponentiation; r is not branched on.
+        self.n_squared.pow_public(&S::NSquared::widen(r), self.n())
     }
 
     pub(crate) fn multiply(&self, a: &S::NSquared, b: &S::NSquared) -> Ciphertext<S> {
@@ -122,8 +124,9 @@ impl<S: KeySize> PrivateKey<S> {
     /// One p-bit exponentiation mod p² and one mod q², where r^n through the CRT also needs one
     /// mod p and one mod q, and the public key's one n-bit exponentiation mod n².
     fn random_r_pow_n<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> S::NSquared {
-        let z_p = Zeroizing::new(self.p.random_pth_power(rng));
-        let z_q = Zeroizing::new(self.q.random_pth_power(rng));
+        let x_p = self.p.random_unit(rng);
+        let x_q = self.q.random_unit(rng);
+        let (z_p, z_q) = join(|| self.p.pth_power(&x_p), || self.q.pth_power(&x_q));
         self.recombine_squared(&z_p, &z_q)
     }
 
@@ -166,8 +169,8 @@ impl<S: KeySize> PrimeFactor<S> {
         self.mod_p_squared.pow(&S::PSquared::widen(&y), &self.prime)
     }
 
-    /// x^p mod p² for x uniform in Z*_p.
-    fn random_pth_power<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> S::PSquared {
+    /// x uniform in Z*_p.
+    fn random_unit<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Zeroizing<S::P> {
         loop {
             // Twice p's width, reduced: within 2^-|p| of uniform mod p, in constant time (drawing
             // below p by rejection would show how far p is below 2^|p| in how often it redraws).
@@ -175,8 +178,13 @@ impl<S: KeySize> PrimeFactor<S> {
             let x = Zeroizing::new(self.mod_p.reduce_wide(&wide));
             // Declassifies only whether this draw is 0 (probability about 2^-|p|), never used.
             if !declassify(x.ct_eq(&S::P::default())) {
-                return self.mod_p_squared.pow(&S::PSquared::widen(&x), &self.prime);
+                return x;
             }
         }
+    }
+
+    /// x^p mod p², wiped when dropped.
+    fn pth_power(&self, x: &S::P) -> Zeroizing<S::PSquared> {
+        Zeroizing::new(self.mod_p_squared.pow(&S::PSquared::widen(x), &self.prime))
     }
 }

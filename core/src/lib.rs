@@ -39,6 +39,7 @@ pub mod memcheck;
 mod model;
 mod modexp;
 mod ops;
+mod parallel;
 mod plaintext;
 mod prime;
 mod proof;

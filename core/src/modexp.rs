@@ -92,7 +92,7 @@ impl<const LIMBS: usize> Zeroize for Modulus<LIMBS> {
 
 /// Arithmetic on residues of one modulus. Inputs may be any value of the width (they are reduced
 /// first), outputs are always fully reduced.
-pub trait Residues: Copy + Zeroize {
+pub trait Residues: Copy + Zeroize + Send + Sync {
     /// The integer type of a residue (as wide as the modulus).
     type Elem: Copy;
 
@@ -108,7 +108,7 @@ pub trait Residues: Copy + Zeroize {
     fn invert(&self, a: &Self::Elem) -> CtOption<Self::Elem>;
 
     /// A residue in Montgomery form.
-    type Form: Copy + Zeroize + CtEq + CtSelect;
+    type Form: Copy + Zeroize + CtEq + CtSelect + Send + Sync;
     /// `x mod m` in Montgomery form.
     fn to_form(&self, x: &Self::Elem) -> Self::Form;
     /// The residue a form stands for, fully reduced.
@@ -135,6 +135,14 @@ pub trait Residues: Copy + Zeroize {
         base: &Self::Elem,
         exponent: &Uint<EXP_LIMBS>,
     ) -> Self::Elem;
+    /// `base^exponent mod m` for a **public** exponent (n in r^n): a sliding window whose
+    /// schedule, and which table entry each step reads, depend on the exponent only. Constant-time
+    /// in the base and the modulus; fewer products than the fixed window of [`Self::pow_uint`].
+    fn pow_public_exponent<const EXP_LIMBS: usize>(
+        &self,
+        base: &Self::Elem,
+        exponent: &Uint<EXP_LIMBS>,
+    ) -> Self::Elem;
     /// The Lucas sequence V with Q = 1 at k and k + 1: `(V_k(P, 1), V_{k+1}(P, 1)) mod m`, by a
     /// ladder over every bit of k (V_0 = 2, V_1 = P, V_2j = V_j² − 2, V_2j+1 = V_j·V_j+1 − P).
     fn lucas_v(&self, p: &Self::Elem, k: &Self::Elem) -> (Self::Elem, Self::Elem);
@@ -154,6 +162,8 @@ pub trait Residues: Copy + Zeroize {
 pub trait PowBy<E>: Residues {
     /// `base^exponent mod m`.
     fn pow(&self, base: &Self::Elem, exponent: &E) -> Self::Elem;
+    /// `base^exponent mod m` for a public exponent ([`Residues::pow_public_exponent`]).
+    fn pow_public(&self, base: &Self::Elem, exponent: &E) -> Self::Elem;
 }
 
 /// Reduction of a value of type `W`, twice as wide as the modulus.
@@ -258,6 +268,54 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
         self.form(base).pow(exponent).retrieve()
     }
 
+    fn pow_public_exponent<const EXP_LIMBS: usize>(
+        &self,
+        base: &Uint<LIMBS>,
+        exponent: &Uint<EXP_LIMBS>,
+    ) -> Uint<LIMBS> {
+        // The odd powers x, x³, …, x^(2^W − 1), as raw Montgomery values (small on the stack).
+        let x = self.form(base);
+        let x_squared = x.square();
+        let mut odd_powers = [*x.as_montgomery(); 1 << (SLIDING_WINDOW - 1)];
+        let mut power = x;
+        for slot in odd_powers.iter_mut().skip(1) {
+            power = power.mul(&x_squared);
+            *slot = *power.as_montgomery();
+        }
+        // Everything below branches on the exponent's bits, which are public.
+        let mut product = FixedMontyForm::one(&self.params);
+        let mut started = false;
+        let mut top = exponent.bit_width_vartime();
+        while top > 0 {
+            let high = top - 1;
+            if !exponent.bit_vartime(high) {
+                if started {
+                    product = product.square();
+                }
+                top = high;
+                continue;
+            }
+            // The longest window [low, high] of at most W bits that ends in a 1.
+            let mut low = high.saturating_sub(SLIDING_WINDOW - 1);
+            while !exponent.bit_vartime(low) {
+                low += 1;
+            }
+            let mut window = 0usize;
+            for bit in (low..=high).rev() {
+                window = (window << 1) | usize::from(exponent.bit_vartime(bit));
+                if started {
+                    product = product.square();
+                }
+            }
+            if let Some(&power) = odd_powers.get(window >> 1) {
+                product = product.mul(&self.monty(&Form(power)));
+            }
+            started = true;
+            top = low;
+        }
+        product.retrieve()
+    }
+
     fn lucas_v(&self, p: &Uint<LIMBS>, k: &Uint<LIMBS>) -> (Uint<LIMBS>, Uint<LIMBS>) {
         let p = self.form(p);
         let two = self.form(&Uint::from_u8(2));
@@ -307,6 +365,10 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
     }
 }
 
+/// Bits per window of [`Residues::pow_public_exponent`]: 2^(W−1) odd powers in the table (16 KiB
+/// mod n² at n = 4096).
+const SLIDING_WINDOW: u32 = 5;
+
 /// Bases per multi-exponentiation group: 8 tables of 16 powers (128 KiB at n = 4096).
 const MULTI_POW_GROUP: usize = 8;
 
@@ -329,6 +391,10 @@ impl<const LIMBS: usize> Modulus<LIMBS> {
 impl<const LIMBS: usize, const EXP_LIMBS: usize> PowBy<Uint<EXP_LIMBS>> for Modulus<LIMBS> {
     fn pow(&self, base: &Uint<LIMBS>, exponent: &Uint<EXP_LIMBS>) -> Uint<LIMBS> {
         self.pow_uint(base, exponent)
+    }
+
+    fn pow_public(&self, base: &Uint<LIMBS>, exponent: &Uint<EXP_LIMBS>) -> Uint<LIMBS> {
+        self.pow_public_exponent(base, exponent)
     }
 }
 
@@ -417,6 +483,27 @@ mod tests {
             prop_assert_eq!(big(&modulus.mul(&a, &b)), expected.clone());
             let forms = modulus.mul_forms(&modulus.to_form(&a), &modulus.to_form(&b));
             prop_assert_eq!(big(&modulus.retrieve_form(&forms)), expected);
+        }
+
+        #[test]
+        fn public_exponents_by_sliding_window(
+            m in prop::collection::vec(any::<u8>(), 128),
+            base in prop::collection::vec(any::<u8>(), 128),
+            exponent in prop::collection::vec(any::<u8>(), 0..=128),
+            kind in 0u8..4,
+        ) {
+            let modulus = modulus(&m);
+            let base = uint(&base);
+            // Random, 0, all ones, and a lone top bit: every shape of window.
+            let exponent = match kind {
+                0 => uint(&exponent),
+                1 => U1024::ZERO,
+                2 => U1024::MAX.wrapping_shr_vartime(u32::try_from(exponent.len()).unwrap()),
+                _ => U1024::ONE.wrapping_shl_vartime(u32::try_from(exponent.len() * 8).unwrap().min(1023)),
+            };
+            let expected = big(&base).modpow(&big(&exponent), &big(modulus.modulus()));
+            prop_assert_eq!(big(&modulus.pow_public_exponent(&base, &exponent)), expected);
+            prop_assert_eq!(modulus.pow_public_exponent(&base, &exponent), modulus.pow_uint(&base, &exponent));
         }
 
         #[test]

@@ -194,7 +194,7 @@ impl<S: KeySize> KeyProof<S> {
         let mod_n = S::mod_n(key.n);
         for (root, challenge) in self.roots.iter().zip(challenges(key)?) {
             let in_range = *root != S::N::default() && root < n;
-            if !in_range || mod_n.pow(root, n) != challenge {
+            if !in_range || mod_n.pow_public(root, n) != challenge {
                 return Err(Error::InvalidKeyProof);
             }
         }

@@ -15,7 +15,15 @@ use crate::modexp::{Modulus, PowBy, ReduceWide, Residues, Wide};
 
 /// The bounds every integer type of a key size meets, and its fixed-length big-endian bytes.
 pub trait Integer:
-    UnsignedWithMontyForm + Gcd<Output = Self> + RandomBits + RandomMod + Copy + Zeroize + Debug
+    UnsignedWithMontyForm
+    + Gcd<Output = Self>
+    + RandomBits
+    + RandomMod
+    + Copy
+    + Zeroize
+    + Debug
+    + Send
+    + Sync
 {
     /// Bytes in the big-endian encoding.
     const BYTES: usize;

@@ -436,17 +436,25 @@ pub fn run(command: Command) -> Result<()> {
                 println!("{}", serde_json::to_string(&rates)?);
             } else {
                 println!(
-                    "Paillier-{bits}, one thread, operations per second (time per operation):"
+                    "Paillier-{bits}, one operation at a time, operations per second (time per \
+                     operation; the CRT halves on two cores when there are):"
                 );
                 for (name, rate) in [
                     ("keygen", rates.keygen),
                     ("encrypt (public key)", rates.encrypt_public),
                     ("encrypt (CRT, key holder)", rates.encrypt_crt),
                     ("decrypt (CRT)", rates.decrypt),
+                    ("re-randomize (public key)", rates.rerandomize_public),
+                    ("re-randomize (CRT)", rates.rerandomize_crt),
+                    ("add", rates.add),
+                    ("multiply by a scalar", rates.mul_scalar),
                     ("predict, 4 features", rates.predict4),
                     ("predict, 100 features", rates.predict100),
                     ("prove key", rates.prove_key),
                     ("verify key proof", rates.verify_key_proof),
+                    ("answers, 1 thread", rates.answers_1_thread),
+                    ("answers, 2 threads", rates.answers_2_threads),
+                    ("read private key", rates.read_private_key),
                     ("open sealed key", rates.open_sealed_key),
                 ] {
                     println!("  {name:<26} {rate:>10.2} /s {:>10.3} ms", 1e3 / rate);

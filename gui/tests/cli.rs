@@ -651,10 +651,17 @@ fn bench_reports_every_rate_as_json() {
         "encrypt_public",
         "encrypt_crt",
         "decrypt",
+        "rerandomize_public",
+        "rerandomize_crt",
+        "add",
+        "mul_scalar",
         "predict4",
         "predict100",
         "prove_key",
         "verify_key_proof",
+        "answers_1_thread",
+        "answers_2_threads",
+        "read_private_key",
         "open_sealed_key",
     ] {
         let rate = rates[name]

@@ -1,14 +1,18 @@
-//! `hecate bench`: operations per second of each step, single-threaded, like `openssl speed`.
+//! `hecate bench`: operations per second of each step, like `openssl speed`: one operation at a
+//! time, each on one thread, but for the two CRT halves of the key holder's operations (on a
+//! second core when there is one), Argon2id's lanes, and the batch throughputs.
 
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use hecate::crypto_bigint::I64;
 use hecate::{FeatureSpec, KeySize, Model, Names, Plaintext, PrivateKey, Query};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{encode, os_rng};
+use super::{encode, os_rng, predict};
 use crate::sealing::{self, Passphrase};
 use crate::with_key_size;
 
@@ -21,10 +25,18 @@ pub struct Rates {
     pub keygen: f64,
     /// Encryptions with the public key.
     pub encrypt_public: f64,
-    /// Encryptions by the key holder, through the CRT.
+    /// Encryptions by the key holder, through the CRT (its halves on two cores when there are).
     pub encrypt_crt: f64,
-    /// Decryptions (CRT).
+    /// Decryptions (CRT, its halves on two cores when there are).
     pub decrypt: f64,
+    /// Re-randomizations with the public key (what the company does to every answer).
+    pub rerandomize_public: f64,
+    /// Re-randomizations by the key holder, through the CRT.
+    pub rerandomize_crt: f64,
+    /// Homomorphic additions (a product mod n²).
+    pub add: f64,
+    /// Multiplications of a ciphertext by a 64-bit signed scalar.
+    pub mul_scalar: f64,
     /// Masked, re-randomized predictions of a 4-feature model with mixed-sign weights.
     pub predict4: f64,
     /// The same with 100 features.
@@ -33,6 +45,13 @@ pub struct Rates {
     pub prove_key: f64,
     /// Verifications of such a proof, trial division included.
     pub verify_key_proof: f64,
+    /// Answers per second to a batch of 4-feature queries from one customer, on one thread, as
+    /// `hecate predict` does them (decode, checks, masked answer, encode).
+    pub answers_1_thread: f64,
+    /// The same on two threads.
+    pub answers_2_threads: f64,
+    /// Readings of a private key file (two primality tests of 24 rounds and a Lucas test).
+    pub read_private_key: f64,
     /// Openings of a passphrase-protected private key: Argon2id at the default costs (its lanes
     /// on every core: the one step here that is not single-threaded), then the AEAD and decoding.
     pub open_sealed_key: f64,
@@ -53,8 +72,20 @@ fn bench_sized<S: KeySize>(time: Duration) -> Result<Rates> {
     let encrypt_crt = rate(time, || key.encrypt(&m, &mut os_rng()).map(drop))?;
     let c = public.encrypt(&m, &mut rng)?;
     let decrypt = rate(time, || key.decrypt(&c).map(drop))?;
+    let rerandomize_public = rate(time, || public.rerandomize(&c, &mut os_rng()).map(drop))?;
+    let rerandomize_crt = rate(time, || key.rerandomize(&c, &mut os_rng()).map(drop))?;
+    let other = public.encrypt(&m, &mut rng)?;
+    let add = rate(time, || public.add(&c, &other).map(drop))?;
+    let scalar = I64::from_i64(-0x1234_5678_9abc_def0);
+    let mul_scalar = rate(time, || public.mul_scalar(&c, &scalar).map(drop))?;
     let predict4 = predict_rate(&key, 4, time)?;
     let predict100 = predict_rate(&key, 100, time)?;
+    let answers_1_thread = answers_rate(&key, 1, time)?;
+    let answers_2_threads = answers_rate(&key, 2, time)?;
+    let private_file = encode(|out| key.to_bytes(out))?;
+    let read_private_key = rate(time, || {
+        PrivateKey::<S>::from_bytes(&private_file, &mut os_rng()).map(drop)
+    })?;
     let prove_key = rate(time, || key.prove_key().map(drop))?;
     let proof = key.prove_key()?;
     let verify_key_proof = rate(time, || proof.verify(public))?;
@@ -67,17 +98,24 @@ fn bench_sized<S: KeySize>(time: Duration) -> Result<Rates> {
         encrypt_public,
         encrypt_crt,
         decrypt,
+        rerandomize_public,
+        rerandomize_crt,
+        add,
+        mul_scalar,
         predict4,
         predict100,
         prove_key,
         verify_key_proof,
+        answers_1_thread,
+        answers_2_threads,
+        read_private_key,
         open_sealed_key,
     })
 }
 
-/// A model with `d` mixed-sign weights of a few significant bits each, like a fitted model's, on
-/// features encrypted once.
-fn predict_rate<S: KeySize>(key: &PrivateKey<S>, d: usize, time: Duration) -> Result<f64> {
+/// A model with `d` mixed-sign weights, like a fitted model's, and a query of features
+/// encrypted once for it.
+fn model_and_query<S: KeySize>(key: &PrivateKey<S>, d: usize) -> Result<(Model, Query<S>)> {
     let mut values = StdRng::seed_from_u64(d as u64);
     let names: Vec<String> = (0..d).map(|i| format!("x{i}")).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -97,12 +135,40 @@ fn predict_rate<S: KeySize>(key: &PrivateKey<S>, d: usize, time: Duration) -> Re
             .public_key()
             .encrypt_for_card(&card, &features, &mut os_rng())?,
     };
+    Ok((model, query))
+}
+
+/// Masked answers per second to a `d`-feature query.
+fn predict_rate<S: KeySize>(key: &PrivateKey<S>, d: usize, time: Duration) -> Result<f64> {
+    let (model, query) = model_and_query(key, d)?;
     // The key proof is verified once per key (and cached): not part of each prediction.
     rate(time, || {
         model
             .answer_with_verified_key(&query, &mut os_rng())
             .map(drop)
     })
+}
+
+/// Answers per second to batches of one customer's 4-feature queries on `threads` threads, through
+/// the company's workflow (the key's proof verified once, then cached, as `hecate predict` does).
+fn answers_rate<S: KeySize>(key: &PrivateKey<S>, threads: usize, time: Duration) -> Result<f64> {
+    let (model, query) = model_and_query(key, 4)?;
+    let query_file = encode(|out| query.to_bytes(out))?;
+    let keys = predict::VerifiedKeys::default();
+    predict::predict(&model, &query_file, &keys)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    // A batch per run, of a few answers per thread, so that every thread stays busy.
+    let batch: u32 = 4 * u32::try_from(threads)?;
+    let batches = pool.install(|| {
+        rate(time, || {
+            (0..batch)
+                .into_par_iter()
+                .try_for_each(|_| predict::predict(&model, &query_file, &keys).map(drop))
+        })
+    })?;
+    Ok(batches * f64::from(batch))
 }
 
 /// Runs `operation` for at least `time` and at least 3 times; returns runs per second.
