@@ -86,8 +86,8 @@ impl<S: KeySize> PublicKey<S> {
 }
 
 impl<S: KeySize> PrivateKey<S> {
-    /// Encrypts `m` with fresh randomness, through the CRT. The ciphertext has exactly the
-    /// distribution of [`PublicKey::encrypt`].
+    /// Encrypts `m` with fresh randomness, through the CRT. The ciphertext has the distribution of
+    /// [`PublicKey::encrypt`], within 2^-|p| (the argument is in the source).
     pub fn encrypt<R: CryptoRng + ?Sized>(
         &self,
         m: &Plaintext<S>,
@@ -115,7 +115,8 @@ impl<S: KeySize> PrivateKey<S> {
     /// r^n mod n² for r uniform in Z*_n, drawn without r: x_p^p mod p² and x_q^q mod q² for
     /// independent x_p, x_q uniform in Z*_p and Z*_q, recombined.
     ///
-    /// The same distribution: r uniform in Z*_n means (r mod p, r mod q) uniform in
+    /// The same distribution, up to drawing x_p (within 2^-|p| of uniform, see
+    /// [`PrimeFactor::random_unit`]): r uniform in Z*_n means (r mod p, r mod q) uniform in
     /// Z*_p × Z*_q. y ↦ y^p mod p² depends only on y mod p (for y' = y + kp, the binomial terms
     /// past the first hold p²), so r^n mod p² = (r^n mod p)^p mod p². And r ↦ r^n mod p is a
     /// bijection of Z*_p, as gcd(n, p − 1) = 1: p does not divide p − 1, and neither does q,
@@ -169,7 +170,7 @@ impl<S: KeySize> PrimeFactor<S> {
         self.mod_p_squared.pow(&S::PSquared::widen(&y), &self.prime)
     }
 
-    /// x uniform in Z*_p.
+    /// x uniform in Z*_p, within statistical distance 2^-|p|.
     fn random_unit<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Zeroizing<S::P> {
         loop {
             // Twice p's width, reduced: within 2^-|p| of uniform mod p, in constant time (drawing

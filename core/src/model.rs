@@ -699,13 +699,14 @@ impl Model {
         }
         // The ciphertexts are public: all their inverses at once, in variable time. Only the
         // choice between c and c⁻¹, by the weight's sign, is secret.
-        let mut inverses = ciphertexts.clone();
+        // Becomes c or c⁻¹ by the weight's sign: wiped when dropped, as the exponents are.
+        let mut inverses = zeroize::Zeroizing::new(ciphertexts.clone());
         if !modulus.invert_all_public(&ciphertexts, &mut inverses) {
             return Err(Error::InvalidCiphertext);
         }
         // Every aligned weight is below 2^(weight_bits + its shift): the exponentiation runs over
         // the largest such bound, which depends on the card and the exponents only (public).
-        let mut exponents = Vec::<U256, MAX_FEATURES>::new();
+        let mut exponents = zeroize::Zeroizing::new(Vec::<U256, MAX_FEATURES>::new());
         let mut exponent_bits = 0;
         for ((feature, weight), (c, base)) in features
             .iter()

@@ -313,6 +313,7 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
             started = true;
             top = low;
         }
+        odd_powers.zeroize();
         product.retrieve()
     }
 
@@ -384,7 +385,13 @@ impl<const LIMBS: usize> Modulus<LIMBS> {
         for (slot, (base, exponent)) in terms.iter_mut().zip(bases.iter().zip(exponents)) {
             *slot = (self.monty(base), *exponent);
         }
-        FixedMontyForm::multi_exponentiate_bounded_exp(&terms, exponent_bits)
+        let product = FixedMontyForm::multi_exponentiate_bounded_exp(&terms, exponent_bits);
+        // The bases and exponents may be secret (a weight's sign chose each base).
+        for (base, exponent) in &mut terms {
+            base.zeroize();
+            exponent.zeroize();
+        }
+        product
     }
 }
 

@@ -1,6 +1,10 @@
 //! The two halves of a CRT computation (mod p and mod q), on two cores with the `parallel`
-//! feature (rayon), one after the other without it (`no_std` builds). Either way the work done
-//! is the same: only which core does it changes, never on a secret.
+//! feature (rayon), one after the other without it (`no_std` builds) or where no thread can be
+//! started. Either way the work done is the same: only which core does it changes, never on a
+//! secret.
+
+#[cfg(feature = "parallel")]
+extern crate std;
 
 /// Runs `a` and `b`, in parallel when the `parallel` feature is on, and returns both results.
 pub(crate) fn join<A: Send, B: Send>(
@@ -8,11 +12,23 @@ pub(crate) fn join<A: Send, B: Send>(
     b: impl FnOnce() -> B + Send,
 ) -> (A, B) {
     #[cfg(feature = "parallel")]
-    {
-        rayon::join(a, b)
+    if pool_started() {
+        return rayon::join(a, b);
     }
-    #[cfg(not(feature = "parallel"))]
-    {
-        (a(), b())
-    }
+    (a(), b())
+}
+
+/// Whether rayon's global pool runs: started here if no one has. `rayon::join` would panic where
+/// its pool cannot start (no threads allowed, e.g. under a process limit); then both halves run
+/// here.
+#[cfg(feature = "parallel")]
+fn pool_started() -> bool {
+    use core::error::Error as _;
+    static STARTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *STARTED.get_or_init(|| match rayon::ThreadPoolBuilder::new().build_global() {
+        Ok(()) => true,
+        // Only the failure to start threads has a source (an I/O error); the other error says
+        // the pool was already started.
+        Err(error) => error.source().is_none(),
+    })
 }

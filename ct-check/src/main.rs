@@ -187,7 +187,8 @@ fn prediction(key: &mut PrivateKey<S>, rng: &mut ChaCha20Rng) -> Result<(), Wron
     // with the range check, and encrypt. The exponents travel in the clear: the query is public.
     let proof = key.prove_key().map_err(|_| Wrong("prove key"))?;
     public(&proof);
-    let encrypted = public_key
+    // Through the CRT, as the customer's CLI and app do (the public key's path is below).
+    let encrypted = key
         .encrypt_for_card(&card, &features, rng)
         .map_err(|_| Wrong("encrypt for card"))?;
     public(&encrypted);

@@ -7,6 +7,7 @@ use hecate::{
 };
 use zeroize::Zeroizing;
 
+use super::decrypt::HeldKey;
 use super::{encode, expect_kind, os_rng};
 use crate::interop::phe;
 use crate::with_key_size;
@@ -34,24 +35,24 @@ pub fn public_key<S: KeySize>(key_file: &[u8]) -> Result<PublicKey<S>> {
 /// (deterministic), or read from a public key file written with one.
 pub fn proven_key<S: KeySize>(key_file: &[u8]) -> Result<(PublicKey<S>, Option<KeyProof<S>>)> {
     let key = CustomerKey::<S>::read(key_file)?;
-    let proof = key.proof()?;
-    Ok((key.public().clone(), proof))
+    Ok((key.public().clone(), key.proof()))
 }
 
 /// The key a customer encrypts with, as their key file holds it: the key holder encrypts through
 /// the CRT, in about a quarter of the time.
 enum CustomerKey<S: KeySize> {
-    Private(Box<PrivateKey<S>>),
+    Private(Box<PrivateKey<S>>, KeyProof<S>),
     Public(PublicKey<S>, Option<KeyProof<S>>),
 }
 
 impl<S: KeySize> CustomerKey<S> {
     fn read(key_file: &[u8]) -> Result<Self> {
         Ok(match Kind::of(key_file)? {
-            Kind::PrivateKey => Self::Private(Box::new(PrivateKey::<S>::from_bytes(
-                key_file,
-                &mut os_rng(),
-            )?)),
+            Kind::PrivateKey => {
+                let key = PrivateKey::<S>::from_bytes(key_file, &mut os_rng())?;
+                let proof = key.prove_key()?;
+                Self::Private(Box::new(key), proof)
+            }
             _ => {
                 let (key, proof) = public_key_with_proof::<S>(key_file)?;
                 Self::Public(key, proof)
@@ -61,16 +62,16 @@ impl<S: KeySize> CustomerKey<S> {
 
     fn public(&self) -> &PublicKey<S> {
         match self {
-            Self::Private(key) => key.public_key(),
+            Self::Private(key, _) => key.public_key(),
             Self::Public(key, _) => key,
         }
     }
 
-    fn proof(&self) -> Result<Option<KeyProof<S>>> {
-        Ok(match self {
-            Self::Private(key) => Some(key.prove_key()?),
+    fn proof(&self) -> Option<KeyProof<S>> {
+        match self {
+            Self::Private(_, proof) => Some(proof.clone()),
             Self::Public(_, proof) => proof.clone(),
-        })
+        }
     }
 
     fn encrypt_for_card(
@@ -79,7 +80,7 @@ impl<S: KeySize> CustomerKey<S> {
         values: &[f64],
     ) -> hecate::Result<EncryptedFeatures<S>> {
         match self {
-            Self::Private(key) => key.encrypt_for_card(card, values, &mut os_rng()),
+            Self::Private(key, _) => key.encrypt_for_card(card, values, &mut os_rng()),
             Self::Public(key, _) => key.encrypt_for_card(card, values, &mut os_rng()),
         }
     }
@@ -90,7 +91,7 @@ impl<S: KeySize> CustomerKey<S> {
         exponent: i32,
     ) -> hecate::Result<EncryptedFeatures<S>> {
         match self {
-            Self::Private(key) => key.encrypt_features(values, exponent, &mut os_rng()),
+            Self::Private(key, _) => key.encrypt_features(values, exponent, &mut os_rng()),
             Self::Public(key, _) => key.encrypt_features(values, exponent, &mut os_rng()),
         }
     }
@@ -120,18 +121,15 @@ pub fn encrypt(
     ))
 }
 
-/// [`encrypt`] for `card` with a private key already decoded (the app's), through the CRT.
+/// [`encrypt`] for `card` with a private key already decoded and proven (the app's), through the
+/// CRT.
 pub fn encrypt_with_private_key<S: KeySize>(
-    key: &PrivateKey<S>,
+    key: &HeldKey<S>,
     values: &[f64],
     card: &ModelCard,
 ) -> Result<Zeroizing<Vec<u8>>> {
-    query(
-        &CustomerKey::Private(Box::new(key.clone())),
-        values,
-        Some(card),
-        None,
-    )
+    let key = CustomerKey::Private(Box::new(key.key().clone()), key.proof().clone());
+    query(&key, values, Some(card), None)
 }
 
 fn query<S: KeySize>(
@@ -140,7 +138,7 @@ fn query<S: KeySize>(
     card: Option<&ModelCard>,
     names: Option<&[String]>,
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let proof = key.proof()?;
+    let proof = key.proof();
     if proof.is_none() {
         bail!(
             "this public key file has no proof that the key is well formed (an earlier Hecate \

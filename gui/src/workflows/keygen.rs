@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use hecate::{Fingerprint, KeySize, Kind, PrivateKey, key_bits};
 use zeroize::Zeroizing;
 
-use super::decrypt::AnswerKey;
+use super::decrypt::{AnswerKey, HeldKey};
 use super::{encode, os_rng};
 use crate::interop::phe;
 use crate::with_key_size;
@@ -52,27 +52,22 @@ pub fn open(private: &[u8]) -> Result<KeyPair> {
     )?))
 }
 
-fn generate_sized<S: KeySize>(cancelled: &AtomicBool) -> Result<KeyPair>
-where
-    PrivateKey<S>: AnswerKey + 'static,
-{
+fn generate_sized<S: KeySize>(cancelled: &AtomicBool) -> Result<KeyPair> {
     pair(PrivateKey::<S>::generate_cancellable(
         &mut os_rng(),
         || cancelled.load(Ordering::Relaxed),
     )?)
 }
 
-fn pair<S: KeySize>(key: PrivateKey<S>) -> Result<KeyPair>
-where
-    PrivateKey<S>: AnswerKey + 'static,
-{
+fn pair<S: KeySize>(key: PrivateKey<S>) -> Result<KeyPair> {
+    let held = HeldKey::new(key)?;
+    let key = held.key();
     Ok(KeyPair {
         private: encode(|out| key.to_bytes(out))?,
-        public: encode(|out| key.public_key().to_bytes_with_proof(&key.prove_key()?, out))?
-            .to_vec(),
+        public: encode(|out| key.public_key().to_bytes_with_proof(held.proof(), out))?.to_vec(),
         fingerprint: key.public_key().fingerprint(),
         bits: S::BITS,
-        key: Arc::new(key),
+        key: Arc::new(held),
     })
 }
 
