@@ -90,7 +90,10 @@ fn pow_bench<const M: usize, const E: usize>(group: &mut BenchmarkGroup<'_, Wall
 fn keygen_samples() -> Option<usize> {
     let value = std::env::var("HECATE_BENCH_KEYGEN_SAMPLES").ok()?;
     let samples = value.trim().parse().ok().filter(|samples| *samples >= 10);
-    Some(samples.unwrap_or_else(|| panic!("HECATE_BENCH_KEYGEN_SAMPLES: {value:?} is not 10 or more")))
+    Some(
+        samples
+            .unwrap_or_else(|| panic!("HECATE_BENCH_KEYGEN_SAMPLES: {value:?} is not 10 or more")),
+    )
 }
 
 /// A random integer with its top bit set, so it has exactly `Uint::<L>::BITS` bits.
