@@ -3,7 +3,9 @@
 //!
 //! Ids are `hecate/<bits>/<operation>`; `scripts/bench-report` reads them from
 //! `target/criterion/hecate_<bits>/<operation>/new/estimates.json`, so keep them stable.
-//! `HECATE_BENCH_BITS=2048,3072` picks the key sizes (default: all three).
+//! `HECATE_BENCH_BITS=2048,3072` picks the key sizes (default: all three);
+//! `HECATE_BENCH_KEYGEN_SAMPLES=40` takes that many samples of key generation, whose time varies
+//! with the prime search (default: criterion's fewest, 10).
 //!
 //! The predictions use the same job as `hecate bench` (`gui/src/workflows/bench.rs`): a fitted
 //! model's float weights in ±1000 on features in ±100, masked and re-randomized.
@@ -81,6 +83,19 @@ fn pow_bench<const M: usize, const E: usize>(group: &mut BenchmarkGroup<'_, Wall
     });
 }
 
+/// `HECATE_BENCH_KEYGEN_SAMPLES`, if set.
+///
+/// # Panics
+/// On a value that is not a sample count criterion takes (10 or more).
+fn keygen_samples() -> Option<usize> {
+    let value = std::env::var("HECATE_BENCH_KEYGEN_SAMPLES").ok()?;
+    let samples = value.trim().parse().ok().filter(|samples| *samples >= 10);
+    Some(
+        samples
+            .unwrap_or_else(|| panic!("HECATE_BENCH_KEYGEN_SAMPLES: {value:?} is not 10 or more")),
+    )
+}
+
 /// A random integer with its top bit set, so it has exactly `Uint::<L>::BITS` bits.
 fn full_width<const L: usize>(rng: &mut impl crypto_bigint::rand_core::Rng) -> Uint<L> {
     Uint::<L>::random_from_rng(rng) | (Uint::ONE << (Uint::<L>::BITS - 1))
@@ -92,6 +107,9 @@ fn operations<S: KeySize>(group: &mut BenchmarkGroup<'_, WallTime>) {
     // Key generation draws primes, so its time varies from run to run; at 4096 bits one takes
     // seconds: the fewest samples, each of the same number of runs.
     slow(group);
+    if let Some(samples) = keygen_samples() {
+        group.sample_size(samples);
+    }
     group.bench_function("keygen", |b| {
         b.iter(|| PrivateKey::<S>::generate(&mut os_rng()).expect("a key"));
     });
@@ -101,7 +119,15 @@ fn operations<S: KeySize>(group: &mut BenchmarkGroup<'_, WallTime>) {
             key.prove_key().expect("a key proof")
         });
     });
+    slow(group);
     let key = PrivateKey::<S>::generate(&mut rng).expect("a key");
+    // Reading a key file tests both primes (Miller–Rabin with random bases and Lucas).
+    let mut message = vec![0u8; hecate::MAX_MESSAGE_LEN];
+    let len = key.to_bytes(&mut message).expect("a key message");
+    message.truncate(len);
+    group.bench_function("read_private_key", |b| {
+        b.iter(|| PrivateKey::<S>::from_bytes(black_box(&message), &mut rng).expect("a key"));
+    });
     let public = key.public_key();
     group.bench_function("prove_key", |b| {
         b.iter(|| key.prove_key().expect("a key proof"));

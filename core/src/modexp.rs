@@ -119,6 +119,8 @@ pub trait Residues: Copy + Zeroize + Send + Sync {
     fn mul_forms(&self, a: &Self::Form, b: &Self::Form) -> Self::Form;
     /// `a² mod m`.
     fn square_form(&self, a: &Self::Form) -> Self::Form;
+    /// `2a mod m`.
+    fn double_form(&self, a: &Self::Form) -> Self::Form;
     /// `base^exponent mod m`, constant-time over all the bits of the exponent's type.
     fn pow_form<const EXP_LIMBS: usize>(
         &self,
@@ -221,6 +223,10 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
 
     fn square_form(&self, a: &Form<LIMBS>) -> Form<LIMBS> {
         Form(*self.monty(a).square().as_montgomery())
+    }
+
+    fn double_form(&self, a: &Form<LIMBS>) -> Form<LIMBS> {
+        Form(*self.monty(a).double().as_montgomery())
     }
 
     fn pow_form<const EXP_LIMBS: usize>(
