@@ -698,8 +698,8 @@ impl Model {
                 .map_err(|_| Error::TooManyFeatures)?;
         }
         // The ciphertexts are public: all their inverses at once, in variable time. Only the
-        // choice between c and c⁻¹, by the weight's sign, is secret.
-        // Becomes c or c⁻¹ by the weight's sign: wiped when dropped, as the exponents are.
+        // choice between c and c⁻¹, by the weight's sign, is secret: `inverses` then holds the
+        // chosen bases, wiped when dropped, as the exponents are.
         let mut inverses = zeroize::Zeroizing::new(ciphertexts.clone());
         if !modulus.invert_all_public(&ciphertexts, &mut inverses) {
             return Err(Error::InvalidCiphertext);

@@ -106,6 +106,8 @@ pub trait Residues: Copy + Zeroize + Send + Sync {
     fn sub(&self, a: &Self::Elem, b: &Self::Elem) -> Self::Elem;
     /// `a⁻¹ mod m`, none when `a` is not invertible.
     fn invert(&self, a: &Self::Elem) -> CtOption<Self::Elem>;
+    /// [`Self::invert`] in variable time in `a`: for a public value only (a ciphertext).
+    fn invert_public(&self, a: &Self::Elem) -> CtOption<Self::Elem>;
 
     /// A residue in Montgomery form.
     type Form: Copy + Zeroize + CtEq + CtSelect + Send + Sync;
@@ -121,12 +123,6 @@ pub trait Residues: Copy + Zeroize + Send + Sync {
     fn square_form(&self, a: &Self::Form) -> Self::Form;
     /// `2a mod m`.
     fn double_form(&self, a: &Self::Form) -> Self::Form;
-    /// `base^exponent mod m`, constant-time over all the bits of the exponent's type.
-    fn pow_form<const EXP_LIMBS: usize>(
-        &self,
-        base: &Self::Form,
-        exponent: &Uint<EXP_LIMBS>,
-    ) -> Self::Form;
     /// The inverses of `values` into `inverses` (as long), by one inversion and three products
     /// per value (Montgomery's trick); false, with `inverses` unspecified, if a value is not
     /// invertible. **Variable time in the values**: for public values only (ciphertexts).
@@ -203,6 +199,13 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
         self.form(a).invert().map(|inverse| inverse.retrieve())
     }
 
+    fn invert_public(&self, a: &Uint<LIMBS>) -> CtOption<Uint<LIMBS>> {
+        // The caller vouches that `a` is public.
+        self.form(a)
+            .invert_vartime()
+            .map(|inverse| inverse.retrieve())
+    }
+
     type Form = Form<LIMBS>;
 
     fn to_form(&self, x: &Uint<LIMBS>) -> Form<LIMBS> {
@@ -227,14 +230,6 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
 
     fn double_form(&self, a: &Form<LIMBS>) -> Form<LIMBS> {
         Form(*self.monty(a).double().as_montgomery())
-    }
-
-    fn pow_form<const EXP_LIMBS: usize>(
-        &self,
-        base: &Form<LIMBS>,
-        exponent: &Uint<EXP_LIMBS>,
-    ) -> Form<LIMBS> {
-        Form(*self.monty(base).pow(exponent).as_montgomery())
     }
 
     fn invert_all_public(&self, values: &[Form<LIMBS>], inverses: &mut [Form<LIMBS>]) -> bool {

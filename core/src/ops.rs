@@ -61,13 +61,10 @@ impl<S: KeySize> PublicKey<S> {
     /// c⁻¹ mod n², for a ciphertext of this key.
     pub(crate) fn invert(&self, c: &Ciphertext<S>) -> Result<S::NSquared> {
         self.check(c)?;
-        let modulus = &self.n_squared;
-        let mut inverse = [modulus.one_form()];
-        // A ciphertext is public, and so is its inverse: variable time is fine.
-        if modulus.invert_all_public(&[modulus.to_form(c.value())], &mut inverse) {
-            Ok(modulus.retrieve_form(&inverse[0]))
-        } else {
-            Err(Error::InvalidCiphertext)
-        }
+        // A ciphertext is public, and so is whether it is invertible: variable time is fine.
+        self.n_squared
+            .invert_public(c.value())
+            .into_option()
+            .ok_or(Error::InvalidCiphertext)
     }
 }

@@ -53,7 +53,7 @@ pub trait AnswerKey: Send + Sync {
 }
 
 /// A private key with its proof of being well formed. `Debug` shows the public key only.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct HeldKey<S: KeySize> {
     key: PrivateKey<S>,
     proof: KeyProof<S>,

@@ -1,5 +1,7 @@
 //! The customer's query: feature values encoded and encrypted under their key.
 
+use std::borrow::Cow;
+
 use anyhow::{Context, Result, anyhow, bail};
 use hecate::{
     DEFAULT_FEATURE_EXPONENT, EncryptedFeatures, KeyProof, KeySize, Kind, ModelCard, Name, Names,
@@ -38,21 +40,19 @@ pub fn proven_key<S: KeySize>(key_file: &[u8]) -> Result<(PublicKey<S>, Option<K
     Ok((key.public().clone(), key.proof()))
 }
 
-/// The key a customer encrypts with, as their key file holds it: the key holder encrypts through
-/// the CRT, in about a quarter of the time.
-enum CustomerKey<S: KeySize> {
-    Private(Box<PrivateKey<S>>, KeyProof<S>),
+/// The key a customer encrypts with, as their key file holds it (or the app keeps it): the key
+/// holder encrypts through the CRT, in about a quarter of the time.
+enum CustomerKey<'a, S: KeySize> {
+    Private(Cow<'a, HeldKey<S>>),
     Public(PublicKey<S>, Option<KeyProof<S>>),
 }
 
-impl<S: KeySize> CustomerKey<S> {
+impl<S: KeySize> CustomerKey<'_, S> {
     fn read(key_file: &[u8]) -> Result<Self> {
         Ok(match Kind::of(key_file)? {
-            Kind::PrivateKey => {
-                let key = PrivateKey::<S>::from_bytes(key_file, &mut os_rng())?;
-                let proof = key.prove_key()?;
-                Self::Private(Box::new(key), proof)
-            }
+            Kind::PrivateKey => Self::Private(Cow::Owned(HeldKey::new(
+                PrivateKey::<S>::from_bytes(key_file, &mut os_rng())?,
+            )?)),
             _ => {
                 let (key, proof) = public_key_with_proof::<S>(key_file)?;
                 Self::Public(key, proof)
@@ -62,14 +62,14 @@ impl<S: KeySize> CustomerKey<S> {
 
     fn public(&self) -> &PublicKey<S> {
         match self {
-            Self::Private(key, _) => key.public_key(),
+            Self::Private(held) => held.key().public_key(),
             Self::Public(key, _) => key,
         }
     }
 
     fn proof(&self) -> Option<KeyProof<S>> {
         match self {
-            Self::Private(_, proof) => Some(proof.clone()),
+            Self::Private(held) => Some(held.proof().clone()),
             Self::Public(_, proof) => proof.clone(),
         }
     }
@@ -80,7 +80,7 @@ impl<S: KeySize> CustomerKey<S> {
         values: &[f64],
     ) -> hecate::Result<EncryptedFeatures<S>> {
         match self {
-            Self::Private(key, _) => key.encrypt_for_card(card, values, &mut os_rng()),
+            Self::Private(held) => held.key().encrypt_for_card(card, values, &mut os_rng()),
             Self::Public(key, _) => key.encrypt_for_card(card, values, &mut os_rng()),
         }
     }
@@ -91,13 +91,13 @@ impl<S: KeySize> CustomerKey<S> {
         exponent: i32,
     ) -> hecate::Result<EncryptedFeatures<S>> {
         match self {
-            Self::Private(key, _) => key.encrypt_features(values, exponent, &mut os_rng()),
+            Self::Private(held) => held.key().encrypt_features(values, exponent, &mut os_rng()),
             Self::Public(key, _) => key.encrypt_features(values, exponent, &mut os_rng()),
         }
     }
 }
 
-impl<S: KeySize> From<PublicKey<S>> for CustomerKey<S> {
+impl<S: KeySize> From<PublicKey<S>> for CustomerKey<'_, S> {
     fn from(key: PublicKey<S>) -> Self {
         Self::Public(key, None)
     }
@@ -128,12 +128,16 @@ pub fn encrypt_with_private_key<S: KeySize>(
     values: &[f64],
     card: &ModelCard,
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let key = CustomerKey::Private(Box::new(key.key().clone()), key.proof().clone());
-    query(&key, values, Some(card), None)
+    query(
+        &CustomerKey::Private(Cow::Borrowed(key)),
+        values,
+        Some(card),
+        None,
+    )
 }
 
 fn query<S: KeySize>(
-    key: &CustomerKey<S>,
+    key: &CustomerKey<'_, S>,
     values: &[f64],
     card: Option<&ModelCard>,
     names: Option<&[String]>,
@@ -199,7 +203,7 @@ pub fn encrypt_phe(
 /// The values encrypted at the card's exponents, range-checked, or all at one fixed exponent
 /// without a card: either way the exponents say nothing about the values.
 fn encrypt_values<S: KeySize>(
-    key: &CustomerKey<S>,
+    key: &CustomerKey<'_, S>,
     card: Option<&ModelCard>,
     values: &[f64],
     names: &[impl AsRef<str>],
