@@ -62,6 +62,7 @@ pub use model::{
     FeatureSpec, MAX_FEATURES, MAX_NAME_LEN, Model, ModelCard, ModelId, Name, Names, Quantization,
     Specs, WEIGHT_PRECISION_BITS, parse_name,
 };
+pub use modexp::Arithmetic;
 pub use plaintext::Plaintext;
 pub use proof::{KEY_PROOF_ROUNDS, KeyProof, SMALL_PRIME_BOUND, check_small_factors};
 pub use sealed::{

@@ -15,17 +15,119 @@ use crypto_bigint::{
 };
 use zeroize::Zeroize;
 
-/// Montgomery parameters for one odd modulus of `LIMBS` limbs.
+use crate::memcheck::declassify_value;
+
+#[cfg(target_arch = "x86_64")]
+mod ifma;
+
+/// Bits per digit of the AVX-512 IFMA backend.
+const DIGIT_BITS: u32 = 52;
+
+/// The number of 8-digit vectors of the AVX-512 IFMA backend for a modulus of `limbs` 64-bit
+/// limbs: R = 2^(52·8·N) ≥ 16·2^(64·limbs), the margin its products need.
+pub(crate) const fn vectors_for(limbs: usize) -> usize {
+    let digits = (limbs * 64 + 4).div_ceil(DIGIT_BITS as usize);
+    digits.div_ceil(8)
+}
+
+/// Which arithmetic runs: the AVX-512 IFMA backend where the CPU has it, else the portable one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arithmetic {
+    /// crypto-bigint's portable constant-time Montgomery arithmetic.
+    Portable,
+    /// 52-bit digits on AVX-512 IFMA, eight to a vector.
+    Avx512Ifma,
+}
+
+impl Arithmetic {
+    /// A short name: `portable` or `avx512-ifma`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Portable => "portable",
+            Self::Avx512Ifma => "avx512-ifma",
+        }
+    }
+
+    /// The arithmetic that operations use (on moduli of Hecate's key sizes).
+    pub fn in_use() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if ifma_enabled() {
+            return Self::Avx512Ifma;
+        }
+        Self::Portable
+    }
+
+    /// Makes every operation from now on use the portable arithmetic, whatever the CPU: for
+    /// comparisons and tests.
+    pub fn force_portable() {
+        PORTABLE_ONLY.store(true, core::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Makes every operation from now on run the IFMA backend's code on emulated lanes: for
+    /// the constant-time gate, whose valgrind cannot run AVX-512 instructions.
+    #[cfg(all(hecate_ct_gate, target_arch = "x86_64"))]
+    pub fn emulate_ifma() {
+        EMULATE_IFMA.store(true, core::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+static PORTABLE_ONLY: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+#[cfg(all(hecate_ct_gate, target_arch = "x86_64"))]
+static EMULATE_IFMA: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// The IFMA kernel a modulus runs: the instructions, or under the constant-time gate their
+/// emulation.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy, Debug)]
+enum IfmaKernel {
+    Avx512(ifma::Avx512),
+    #[cfg(hecate_ct_gate)]
+    Emulated,
+}
+
+/// `$body` with `$ifma` bound to the modulus' IFMA backend, returned from the enclosing
+/// function, where the modulus runs it; nothing otherwise.
+macro_rules! on_ifma {
+    ($modulus:expr, |$ifma:ident| $body:expr) => {
+        #[cfg(target_arch = "x86_64")]
+        match $modulus.ifma_kernel() {
+            Some(IfmaKernel::Avx512(kernel)) => {
+                let $ifma = $modulus.ifma_with(kernel);
+                return $body;
+            }
+            #[cfg(hecate_ct_gate)]
+            Some(IfmaKernel::Emulated) => {
+                let $ifma = $modulus.ifma_with(ifma::Emulated);
+                return $body;
+            }
+            None => {}
+        }
+    };
+}
+
+/// True if moduli are to use the IFMA backend: the CPU has it and the portable arithmetic is not
+/// forced, at run time by [`Arithmetic::force_portable`] or at build time by
+/// `--cfg hecate_portable` (which runs a whole test suite on the portable path).
+#[cfg(target_arch = "x86_64")]
+fn ifma_enabled() -> bool {
+    !cfg!(hecate_portable)
+        && ifma::available()
+        && !PORTABLE_ONLY.load(core::sync::atomic::Ordering::Relaxed)
+}
+
+/// Montgomery parameters for one odd modulus of `LIMBS` limbs; `VECTORS` ([`vectors_for`]) sizes
+/// the AVX-512 IFMA backend's numbers, whose constants each operation derives from these.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Modulus<const LIMBS: usize> {
+pub struct Modulus<const LIMBS: usize, const VECTORS: usize> {
     params: FixedMontyParams<LIMBS>,
 }
 
-impl<const LIMBS: usize> Modulus<LIMBS> {
+impl<const LIMBS: usize, const VECTORS: usize> Modulus<LIMBS, VECTORS> {
     /// Parameters for a public modulus (n, n²): built in variable time, which is faster.
     pub fn new_public(modulus: Odd<Uint<LIMBS>>) -> Self {
+        // n and n² are public: variable time in them leaks nothing.
         Self {
-            // n and n² are public: variable time in them leaks nothing.
             params: FixedMontyParams::new_vartime(modulus),
         }
     }
@@ -35,6 +137,39 @@ impl<const LIMBS: usize> Modulus<LIMBS> {
         Self {
             params: FixedMontyParams::new(modulus),
         }
+    }
+
+    /// The IFMA kernel, if the CPU has it and the modulus fills its width to within 4 bits
+    /// (every Hecate modulus does: p, q and n have their top bit set, and squares lose at most
+    /// one; whether it does is decided by the key size, which is public). Chosen at each
+    /// operation rather than kept in the modulus: keys stay as they were, and a secret key marked
+    /// undefined whole (by the constant-time gate) holds no flag to branch on.
+    #[cfg(target_arch = "x86_64")]
+    fn ifma_kernel(&self) -> Option<IfmaKernel> {
+        #[cfg(hecate_ct_gate)]
+        let emulated = EMULATE_IFMA
+            .load(core::sync::atomic::Ordering::Relaxed)
+            .then_some(IfmaKernel::Emulated);
+        #[cfg(not(hecate_ct_gate))]
+        let emulated = None;
+        let kernel = emulated.or_else(|| {
+            ifma_enabled()
+                .then(ifma::Avx512::new)
+                .flatten()
+                .map(IfmaKernel::Avx512)
+        })?;
+        let bits = declassify_value(self.params.modulus().as_ref().bit_width());
+        (bits + 4 > Uint::<LIMBS>::BITS).then_some(kernel)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn ifma_with<K: ifma::Kernel>(&self, kernel: K) -> ifma::Ifma<VECTORS, K> {
+        ifma::Ifma::new(
+            kernel,
+            self.params.modulus().as_ref(),
+            self.params.r2(),
+            self.params.mod_neg_inv().0,
+        )
     }
 
     fn form(&self, x: &Uint<LIMBS>) -> FixedMontyForm<LIMBS> {
@@ -77,14 +212,14 @@ impl<const LIMBS: usize> CtSelect for Form<LIMBS> {
     }
 }
 
-impl<const LIMBS: usize> fmt::Debug for Modulus<LIMBS> {
+impl<const LIMBS: usize, const VECTORS: usize> fmt::Debug for Modulus<LIMBS, VECTORS> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The modulus may be a secret prime.
         f.write_str("Modulus(<redacted>)")
     }
 }
 
-impl<const LIMBS: usize> Zeroize for Modulus<LIMBS> {
+impl<const LIMBS: usize, const VECTORS: usize> Zeroize for Modulus<LIMBS, VECTORS> {
     fn zeroize(&mut self) {
         self.params.zeroize();
     }
@@ -170,7 +305,7 @@ pub trait ReduceWide<W>: Residues {
     fn reduce_wide(&self, x: &W) -> Self::Elem;
 }
 
-impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
+impl<const LIMBS: usize, const VECTORS: usize> Residues for Modulus<LIMBS, VECTORS> {
     type Elem = Uint<LIMBS>;
 
     fn modulus(&self) -> &Uint<LIMBS> {
@@ -182,6 +317,7 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
     }
 
     fn mul(&self, a: &Uint<LIMBS>, b: &Uint<LIMBS>) -> Uint<LIMBS> {
+        on_ifma!(self, |ifma| ifma.mul(a, b));
         // Two Montgomery products rather than three and a reduction: (a·R)·b·R⁻¹ = a·b. The
         // product of a·R mod m (below m) and any b below R is below m·R, which is all Montgomery
         // reduction needs to give a fully reduced result.
@@ -221,10 +357,12 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
     }
 
     fn mul_forms(&self, a: &Form<LIMBS>, b: &Form<LIMBS>) -> Form<LIMBS> {
+        on_ifma!(self, |ifma| ifma.mul_forms(a, b));
         Form(*self.monty(a).mul(&self.monty(b)).as_montgomery())
     }
 
     fn square_form(&self, a: &Form<LIMBS>) -> Form<LIMBS> {
+        on_ifma!(self, |ifma| ifma.mul_forms(a, a));
         Form(*self.monty(a).square().as_montgomery())
     }
 
@@ -266,6 +404,11 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
         base: &Uint<LIMBS>,
         exponent: &Uint<EXP_LIMBS>,
     ) -> Uint<LIMBS> {
+        on_ifma!(self, |ifma| ifma.pow(
+            base,
+            exponent,
+            Uint::<EXP_LIMBS>::BITS
+        ));
         self.form(base).pow(exponent).retrieve()
     }
 
@@ -274,6 +417,7 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
         base: &Uint<LIMBS>,
         exponent: &Uint<EXP_LIMBS>,
     ) -> Uint<LIMBS> {
+        on_ifma!(self, |ifma| ifma.pow_public_exponent(base, exponent));
         // The odd powers x, x³, …, x^(2^W − 1), as raw Montgomery values (small on the stack).
         let x = self.form(base);
         let x_squared = x.square();
@@ -283,37 +427,17 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
             power = power.mul(&x_squared);
             *slot = *power.as_montgomery();
         }
-        // Everything below branches on the exponent's bits, which are public.
-        let mut product = FixedMontyForm::one(&self.params);
-        let mut started = false;
-        let mut top = exponent.bit_width_vartime();
-        while top > 0 {
-            let high = top - 1;
-            if !exponent.bit_vartime(high) {
-                if started {
-                    product = product.square();
-                }
-                top = high;
-                continue;
-            }
-            // The longest window [low, high] of at most W bits that ends in a 1.
-            let mut low = high.saturating_sub(SLIDING_WINDOW - 1);
-            while !exponent.bit_vartime(low) {
-                low += 1;
-            }
-            let mut window = 0usize;
-            for bit in (low..=high).rev() {
-                window = (window << 1) | usize::from(exponent.bit_vartime(bit));
-                if started {
-                    product = product.square();
+        let mut product: Option<FixedMontyForm<LIMBS>> = None;
+        sliding_window(exponent, |step| match step {
+            Step::Square => product = product.map(|p| p.square()),
+            Step::Multiply(index) => {
+                if let Some(&power) = odd_powers.get(index) {
+                    let power = self.monty(&Form(power));
+                    product = Some(product.map_or(power, |p| p.mul(&power)));
                 }
             }
-            if let Some(&power) = odd_powers.get(window >> 1) {
-                product = product.mul(&self.monty(&Form(power)));
-            }
-            started = true;
-            top = low;
-        }
+        });
+        let product = product.unwrap_or_else(|| FixedMontyForm::one(&self.params));
         odd_powers.zeroize();
         product.retrieve()
     }
@@ -342,6 +466,18 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
         exponents: &[Uint<EXP_LIMBS>],
         exponent_bits: u32,
     ) -> Form<LIMBS> {
+        on_ifma!(self, |ifma| {
+            let mut product = self.one_form();
+            for (group, group_exponents) in bases
+                .chunks(ifma::MULTI_POW_GROUP)
+                .zip(exponents.chunks(ifma::MULTI_POW_GROUP))
+            {
+                let group_product =
+                    ifma.multi_pow(group, group_exponents, exponent_bits, self.params.one());
+                product = ifma.mul_forms(&product, &group_product);
+            }
+            product
+        });
         // crypto-bigint's heap-free multi-exponentiation takes a fixed number of terms, with a
         // table of 16 powers per base on the stack: take the terms in groups of at most
         // MULTI_POW_GROUP (the group sizes depend only on the public number of terms).
@@ -371,10 +507,51 @@ impl<const LIMBS: usize> Residues for Modulus<LIMBS> {
 /// mod n² at n = 4096).
 const SLIDING_WINDOW: u32 = 5;
 
+/// One step of a sliding-window exponentiation.
+#[derive(Clone, Copy)]
+enum Step {
+    /// Square the product (none are asked for before the first multiplication).
+    Square,
+    /// Multiply by the odd power x^(2·index + 1).
+    Multiply(usize),
+}
+
+/// The steps of a sliding window of [`SLIDING_WINDOW`] bits over a **public** exponent, from its
+/// top bit: the schedule branches on the exponent's bits. Both backends follow it.
+fn sliding_window<const EXP_LIMBS: usize>(exponent: &Uint<EXP_LIMBS>, mut step: impl FnMut(Step)) {
+    let mut started = false;
+    let mut top = exponent.bit_width_vartime();
+    while top > 0 {
+        let high = top - 1;
+        if !exponent.bit_vartime(high) {
+            if started {
+                step(Step::Square);
+            }
+            top = high;
+            continue;
+        }
+        // The longest window [low, high] of at most W bits that ends in a 1.
+        let mut low = high.saturating_sub(SLIDING_WINDOW - 1);
+        while !exponent.bit_vartime(low) {
+            low += 1;
+        }
+        let mut window = 0usize;
+        for bit in (low..=high).rev() {
+            window = (window << 1) | usize::from(exponent.bit_vartime(bit));
+            if started {
+                step(Step::Square);
+            }
+        }
+        step(Step::Multiply(window >> 1));
+        started = true;
+        top = low;
+    }
+}
+
 /// Bases per multi-exponentiation group: 8 tables of 16 powers (128 KiB at n = 4096).
 const MULTI_POW_GROUP: usize = 8;
 
-impl<const LIMBS: usize> Modulus<LIMBS> {
+impl<const LIMBS: usize, const VECTORS: usize> Modulus<LIMBS, VECTORS> {
     /// One group of exactly `GROUP` terms (the caller passes slices of that length).
     fn multi_pow_group<const EXP_LIMBS: usize, const GROUP: usize>(
         &self,
@@ -396,7 +573,9 @@ impl<const LIMBS: usize> Modulus<LIMBS> {
     }
 }
 
-impl<const LIMBS: usize, const EXP_LIMBS: usize> PowBy<Uint<EXP_LIMBS>> for Modulus<LIMBS> {
+impl<const LIMBS: usize, const VECTORS: usize, const EXP_LIMBS: usize> PowBy<Uint<EXP_LIMBS>>
+    for Modulus<LIMBS, VECTORS>
+{
     fn pow(&self, base: &Uint<LIMBS>, exponent: &Uint<EXP_LIMBS>) -> Uint<LIMBS> {
         self.pow_uint(base, exponent)
     }
@@ -406,7 +585,9 @@ impl<const LIMBS: usize, const EXP_LIMBS: usize> PowBy<Uint<EXP_LIMBS>> for Modu
     }
 }
 
-impl<const LIMBS: usize, const WIDE_LIMBS: usize> ReduceWide<Uint<WIDE_LIMBS>> for Modulus<LIMBS> {
+impl<const LIMBS: usize, const VECTORS: usize, const WIDE_LIMBS: usize> ReduceWide<Uint<WIDE_LIMBS>>
+    for Modulus<LIMBS, VECTORS>
+{
     fn reduce_wide(&self, x: &Uint<WIDE_LIMBS>) -> Uint<LIMBS> {
         const {
             assert!(
@@ -470,7 +651,7 @@ mod tests {
     }
 
     /// An odd modulus with its top bit set, as every Hecate modulus has.
-    fn modulus(bytes: &[u8]) -> Modulus<{ U1024::LIMBS }> {
+    fn modulus(bytes: &[u8]) -> Modulus<{ U1024::LIMBS }, { vectors_for(U1024::LIMBS) }> {
         let mut m = uint(bytes);
         m.set_bit(0, Choice::TRUE);
         m.set_bit(1023, Choice::TRUE);
@@ -560,5 +741,187 @@ mod tests {
             let product = modulus.multi_pow(&bases, &exponents, bits);
             prop_assert_eq!(big(&modulus.retrieve_form(&product)), expected);
         }
+    }
+}
+
+/// The AVX-512 IFMA backend against the portable arithmetic and num-bigint, at every width a key
+/// size uses (p, p² and n², n² being 2·p² wide), on random values and on the edges.
+#[cfg(all(test, target_arch = "x86_64"))]
+mod ifma_tests {
+    extern crate std;
+
+    use super::*;
+    use crypto_bigint::{BitOps, U256, U1024};
+    use num_bigint::BigUint;
+    use proptest::prelude::*;
+
+    fn big<const LIMBS: usize>(x: &Uint<LIMBS>) -> BigUint {
+        BigUint::from_bytes_le(&x.to_le_bytes())
+    }
+
+    fn uint<const LIMBS: usize>(bytes: &[u8]) -> Uint<LIMBS> {
+        let mut words = [0 as crypto_bigint::Word; LIMBS];
+        for (word, chunk) in words.iter_mut().zip(bytes.chunks(8)) {
+            let mut padded = [0u8; 8];
+            padded.iter_mut().zip(chunk).for_each(|(p, c)| *p = *c);
+            *word = u64::from_le_bytes(padded);
+        }
+        Uint::from_words(words)
+    }
+
+    /// The modulus' shape: its top bit set (p, q, n), one bit short (an n² or p² may be), or
+    /// every bit set.
+    fn modulus<const LIMBS: usize, const VECTORS: usize>(
+        bytes: &[u8],
+        shape: u8,
+    ) -> Modulus<LIMBS, VECTORS> {
+        let mut m: Uint<LIMBS> = uint(bytes);
+        let top = Uint::<LIMBS>::BITS - 1;
+        match shape {
+            0 => m.set_bit(top, Choice::TRUE),
+            1 => {
+                m.set_bit(top, Choice::FALSE);
+                m.set_bit(top - 1, Choice::TRUE);
+            }
+            _ => m = Uint::MAX,
+        }
+        m.set_bit(0, Choice::TRUE);
+        Modulus::new_public(Odd::new(m).unwrap())
+    }
+
+    /// An operand: random, or an edge (0, 1, m − 1, m, m + 1, all ones).
+    fn operand<const LIMBS: usize>(bytes: &[u8], edge: u8, m: &Uint<LIMBS>) -> Uint<LIMBS> {
+        match edge {
+            0 => Uint::ZERO,
+            1 => Uint::ONE,
+            2 => m.wrapping_sub(&Uint::ONE),
+            3 => *m,
+            4 => m.wrapping_add(&Uint::ONE),
+            5 => Uint::MAX,
+            _ => uint(bytes),
+        }
+    }
+
+    /// crypto-bigint's own product of two forms.
+    fn portable_mul_forms<const LIMBS: usize>(
+        params: &FixedMontyParams<LIMBS>,
+        a: &Form<LIMBS>,
+        b: &Form<LIMBS>,
+    ) -> Uint<LIMBS> {
+        let product = FixedMontyForm::from_montgomery(a.0, params)
+            .mul(&FixedMontyForm::from_montgomery(b.0, params));
+        *product.as_montgomery()
+    }
+
+    /// Every operation of one IFMA kernel against num-bigint and crypto-bigint's arithmetic.
+    fn check_kernel<const LIMBS: usize, const VECTORS: usize, K: ifma::Kernel>(
+        ifma: &ifma::Ifma<VECTORS, K>,
+        modulus: &Modulus<LIMBS, VECTORS>,
+        a: &Uint<LIMBS>,
+        b: &Uint<LIMBS>,
+        exponent: &U256,
+    ) -> Result<(), TestCaseError> {
+        let params = &modulus.params;
+        let big_m = big(modulus.modulus());
+        let product = ifma.mul(a, b);
+        prop_assert_eq!(big(&product), big(a) * big(b) % &big_m);
+
+        let (a_form, b_form) = (modulus.to_form(a), modulus.to_form(b));
+        let forms = ifma.mul_forms(&a_form, &b_form);
+        prop_assert_eq!(forms.0, portable_mul_forms(params, &a_form, &b_form));
+        let square = ifma.mul_forms(&a_form, &a_form);
+        prop_assert_eq!(square.0, portable_mul_forms(params, &a_form, &a_form));
+
+        let power = ifma.pow(a, exponent, U256::BITS);
+        prop_assert_eq!(big(&power), big(a).modpow(&big(exponent), &big_m));
+        prop_assert_eq!(ifma.pow_public_exponent(a, exponent), power);
+        // A bound past the exponent's top bit, and one of 0 for the exponent 0.
+        let bits = exponent.bit_width_vartime().max(1) + 3;
+        prop_assert_eq!(ifma.pow(a, exponent, bits), power);
+        prop_assert_eq!(
+            big(&ifma.pow(a, &U256::ZERO, 0)),
+            BigUint::from(1u8) % &big_m
+        );
+
+        let bases = [a_form, b_form, modulus.to_form(&power)];
+        let exponents = [*exponent, U256::MAX, U256::ZERO];
+        let product = ifma.multi_pow(&bases, &exponents, 256, params.one());
+        let mut expected = BigUint::from(1u8);
+        for (base, e) in bases.iter().zip(&exponents) {
+            let base = big(&modulus.retrieve_form(base));
+            expected = expected * base.modpow(&big(e), &big_m) % &big_m;
+        }
+        prop_assert_eq!(big(&modulus.retrieve_form(&product)), expected);
+        Ok(())
+    }
+
+    fn check<const LIMBS: usize, const VECTORS: usize>(
+        (m, shape): (&[u8], u8),
+        (a, a_edge): (&[u8], u8),
+        (b, b_edge): (&[u8], u8),
+        exponent: &[u8],
+    ) -> Result<(), TestCaseError> {
+        let modulus = modulus::<LIMBS, VECTORS>(m, shape);
+        let m = *modulus.modulus();
+        let (a, b) = (operand(a, a_edge, &m), operand(b, b_edge, &m));
+        let exponent: U256 = uint(exponent);
+        // The kernel's algorithm on plain lanes, on any CPU.
+        let emulated = modulus.ifma_with(ifma::Emulated);
+        check_kernel(&emulated, &modulus, &a, &b, &exponent)?;
+        // The instructions themselves where the CPU has them, and the modulus' dispatch to them.
+        let kernel = modulus.ifma_kernel();
+        prop_assert_eq!(kernel.is_some(), ifma_enabled());
+        if let Some(IfmaKernel::Avx512(kernel)) = kernel {
+            check_kernel(&modulus.ifma_with(kernel), &modulus, &a, &b, &exponent)?;
+            let a_form = modulus.to_form(&a);
+            let many = modulus.multi_pow(&[a_form; 11], &[exponent; 11], 256);
+            let power = big(&a).modpow(&(big(&exponent) * 11u8), &big(&m));
+            prop_assert_eq!(big(&modulus.retrieve_form(&many)), power);
+            prop_assert_eq!(
+                big(&modulus.pow_uint(&b, &exponent)),
+                big(&b).modpow(&big(&exponent), &big(&m))
+            );
+        }
+        Ok(())
+    }
+
+    macro_rules! widths {
+        ($($name:ident: $limbs:literal, $cases:literal;)*) => {$(
+            proptest! {
+                #![proptest_config(ProptestConfig::with_cases($cases))]
+                #[test]
+                fn $name(
+                    m in prop::collection::vec(any::<u8>(), $limbs * 8),
+                    shape in 0u8..3,
+                    a in prop::collection::vec(any::<u8>(), $limbs * 8),
+                    a_edge in 0u8..10,
+                    b in prop::collection::vec(any::<u8>(), $limbs * 8),
+                    b_edge in 0u8..10,
+                    exponent in prop::collection::vec(any::<u8>(), 0..=32),
+                ) {
+                    check::<$limbs, { vectors_for($limbs) }>(
+                        (&m, shape), (&a, a_edge), (&b, b_edge), &exponent,
+                    )?;
+                }
+            }
+        )*};
+    }
+
+    widths! {
+        ifma_1024: 16, 64;
+        ifma_1536: 24, 48;
+        ifma_2048: 32, 32;
+        ifma_3072: 48, 24;
+        ifma_4096: 64, 16;
+        ifma_6144: 96, 12;
+        ifma_8192: 128, 8;
+    }
+
+    #[test]
+    fn a_modulus_short_of_its_width_stays_portable() {
+        // 2^(1024 − 5) + 1 is too small for the backend's margin at 1024 bits.
+        let small = U1024::ONE.shl_vartime(1019).wrapping_add(&U1024::ONE);
+        let modulus = Modulus::<16, { vectors_for(16) }>::new_public(Odd::new(small).unwrap());
+        assert!(modulus.ifma_kernel().is_none());
     }
 }

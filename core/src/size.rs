@@ -11,7 +11,7 @@ use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
 use crate::memcheck::declassify_value;
-use crate::modexp::{Modulus, PowBy, ReduceWide, Residues, Wide};
+use crate::modexp::{Modulus, PowBy, ReduceWide, Residues, Wide, vectors_for};
 
 /// The bounds every integer type of a key size meets, and its fixed-length big-endian bytes.
 pub trait Integer:
@@ -226,10 +226,10 @@ macro_rules! key_size {
             type N = $n;
             type NSquared = $n_squared;
             type PSquared = $n;
-            type ModP = Modulus<{ <$p>::LIMBS }>;
-            type ModPSquared = Modulus<{ <$n>::LIMBS }>;
-            type ModN = Modulus<{ <$n>::LIMBS }>;
-            type ModNSquared = Modulus<{ <$n_squared>::LIMBS }>;
+            type ModP = Modulus<{ <$p>::LIMBS }, { vectors_for(<$p>::LIMBS) }>;
+            type ModPSquared = Modulus<{ <$n>::LIMBS }, { vectors_for(<$n>::LIMBS) }>;
+            type ModN = Modulus<{ <$n>::LIMBS }, { vectors_for(<$n>::LIMBS) }>;
+            type ModNSquared = Modulus<{ <$n_squared>::LIMBS }, { vectors_for(<$n_squared>::LIMBS) }>;
 
             fn mod_n(n: Odd<$n>) -> Self::ModN {
                 Modulus::new_public(n)

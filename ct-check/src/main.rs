@@ -6,6 +6,9 @@
 //!   encryption randomness, scalars, the model's weights, the customer's feature values) and runs
 //!   each operation that touches them (the masked answer and its unmasking included); memcheck
 //!   must report nothing.
+//! - `hecate-ct-check secret-paths-ifma` does the same on the AVX-512 IFMA backend's code, its
+//!   vector instructions emulated on plain lanes (valgrind cannot run AVX-512): the digit
+//!   conversions, the product's scalar steps and carries, the windows and the masked table scan.
 //! - `hecate-ct-check canary` runs a variable-time exponentiation and a branch on a marked secret;
 //!   memcheck must report them, which shows the gate can fail.
 //!
@@ -308,10 +311,16 @@ fn imported_primes(key: &PrivateKey<S>) -> Result<(), Wrong> {
     Ok(())
 }
 
-fn secret_paths() -> Result<(), Wrong> {
+/// The secret paths, on the IFMA backend's code with its lanes emulated if `emulate_ifma` (the
+/// keys generated before: key generation is not on the gate's paths).
+fn secret_paths(emulate_ifma: bool) -> Result<(), Wrong> {
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
     let mut key = PrivateKey::<S>::generate(&mut rng).map_err(|_| Wrong("key generation"))?;
     let mut other = PrivateKey::<S>::generate(&mut rng).map_err(|_| Wrong("key generation"))?;
+    if emulate_ifma {
+        #[cfg(all(hecate_ct_gate, target_arch = "x86_64"))]
+        hecate::Arithmetic::emulate_ifma();
+    }
     paillier(&mut key.clone(), &mut other, &mut rng)?;
     secret_files(&mut key.clone(), &mut rng)?;
     imported_primes(&key)?;
@@ -345,22 +354,25 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     match std::env::args().nth(1).as_deref() {
-        Some("secret-paths") => match secret_paths() {
-            Ok(()) => {
-                println!("ct-check: secret paths ran and gave the right answers");
-                ExitCode::SUCCESS
+        // The IFMA backend's code on emulated lanes: valgrind cannot run the instructions.
+        Some(mode @ ("secret-paths" | "secret-paths-ifma")) => {
+            match secret_paths(mode == "secret-paths-ifma") {
+                Ok(()) => {
+                    println!("ct-check: secret paths ran and gave the right answers");
+                    ExitCode::SUCCESS
+                }
+                Err(Wrong(what)) => {
+                    println!("ct-check: WRONG RESULT in {what}");
+                    ExitCode::from(2)
+                }
             }
-            Err(Wrong(what)) => {
-                println!("ct-check: WRONG RESULT in {what}");
-                ExitCode::from(2)
-            }
-        },
+        }
         Some("canary") => {
             canary();
             ExitCode::SUCCESS
         }
         _ => {
-            println!("usage: hecate-ct-check secret-paths|canary");
+            println!("usage: hecate-ct-check secret-paths|secret-paths-ifma|canary");
             ExitCode::from(2)
         }
     }

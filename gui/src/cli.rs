@@ -436,8 +436,9 @@ pub fn run(command: Command) -> Result<()> {
                 println!("{}", serde_json::to_string(&rates)?);
             } else {
                 println!(
-                    "Paillier-{bits}, one operation at a time, operations per second (time per \
-                     operation; the CRT halves on two cores when there are):"
+                    "Paillier-{bits}, {} arithmetic, one operation at a time, operations per \
+                     second (time per operation; the CRT halves on two cores when there are):",
+                    rates.arithmetic
                 );
                 for (name, rate) in [
                     ("keygen", rates.keygen),

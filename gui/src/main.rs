@@ -8,6 +8,10 @@ use clap::Parser;
 mod cli;
 
 fn main() -> ExitCode {
+    // For comparisons and for running a test suite on the portable path on any CPU.
+    if std::env::var_os("HECATE_ARITHMETIC").is_some_and(|value| value == "portable") {
+        hecate::Arithmetic::force_portable();
+    }
     let arguments = cli::Cli::parse();
     let Some(command) = arguments.command else {
         return open_app();

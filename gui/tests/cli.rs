@@ -646,6 +646,7 @@ fn bench_reports_every_rate_as_json() {
     );
     let rates: serde_json::Value = serde_json::from_str(printed.trim()).expect("one JSON object");
     assert_eq!(rates["bits"], 2048);
+    assert_eq!(rates["arithmetic"], hecate::Arithmetic::in_use().name());
     for name in [
         "keygen",
         "encrypt_public",
@@ -674,6 +675,14 @@ fn bench_reports_every_rate_as_json() {
         &["bench", "--bits", "1000"],
         "a 1000-bit key is not supported",
     );
+    // The portable arithmetic on demand, whatever the CPU.
+    let portable = hecate(dir.path())
+        .env("HECATE_ARITHMETIC", "portable")
+        .args(["bench", "--bits", "2048", "--seconds", "0", "--json"])
+        .output()
+        .expect("hecate bench");
+    let rates: serde_json::Value = serde_json::from_slice(&portable.stdout).expect("JSON");
+    assert_eq!(rates["arithmetic"], "portable");
 }
 
 /// What the company sees of a query (`inspect` lists it all) is the same whatever the values: the

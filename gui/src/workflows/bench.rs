@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use hecate::crypto_bigint::I64;
-use hecate::{FeatureSpec, KeySize, Model, Names, Plaintext, PrivateKey, Query};
+use hecate::{Arithmetic, FeatureSpec, KeySize, Model, Names, Plaintext, PrivateKey, Query};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
@@ -21,6 +21,9 @@ use crate::with_key_size;
 pub struct Rates {
     /// Bits of n.
     pub bits: u32,
+    /// The modular arithmetic that ran: `avx512-ifma` where the CPU has it, else `portable`
+    /// (forced with `HECATE_ARITHMETIC=portable`).
+    pub arithmetic: &'static str,
     /// Key generations.
     pub keygen: f64,
     /// Encryptions with the public key.
@@ -94,6 +97,7 @@ fn bench_sized<S: KeySize>(time: Duration) -> Result<Rates> {
     let open_sealed_key = rate(time, || sealing::open(&sealed, &passphrase).map(drop))?;
     Ok(Rates {
         bits: S::BITS,
+        arithmetic: Arithmetic::in_use().name(),
         keygen,
         encrypt_public,
         encrypt_crt,

@@ -1,0 +1,738 @@
+//! Montgomery arithmetic on AVX-512 IFMA (`vpmadd52luq`/`vpmadd52huq`): 52-bit digits, eight to a
+//! 512-bit vector, after OpenSSL's `rsaz-2k-avx512` (no crate offers it for these widths, nor in
+//! `no_std`). Chosen at run time by [`Ifma::new`], which exists only on a CPU with the features.
+//!
+//! The product is the *almost* Montgomery multiplication (AMM, as OpenSSL's): for a·b < m·R it
+//! returns a value below 2m that is a·b·R⁻¹ mod m, R = 2^(52·8N), since (a·b + q·m)/R < m + m
+//! for the q < R it adds. With 16m > 2^(64·LIMBS) (the modulus fills its width but for at most two
+//! bits) and 16·2^(64·LIMBS) ≤ R ([`vectors_for`](super::vectors_for)), every product here meets
+//! that bound: two operands below 2m (4m² < m·R), or one below 2m and one any value of the width.
+//! Only the conversion out subtracts m once to reach the reduced residue.
+//!
+//! Constant time: no branch, index or early exit depends on a digit. Windows of a secret exponent
+//! are read at public positions and their table entries picked by a scan of the whole table under
+//! masks; only loop counters (public widths, a public exponent bound) steer the control flow,
+//! except in [`Ifma::pow_public_exponent`], whose schedule follows its public exponent.
+#![allow(
+    unsafe_code,
+    reason = "the SIMD kernel: intrinsics behind a run-time CPU check"
+)]
+#![allow(
+    clippy::indexing_slicing,
+    reason = "indices are loop counters below N over arrays of length N, or 0 with N ≥ 1 asserted"
+)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "widths and bit positions are small constants; u64 ↔ i64 casts keep the bits for the \
+              intrinsics, which take signed lanes"
+)]
+
+use core::arch::x86_64::{
+    __m512i, _mm_cvtsi128_si64, _mm512_add_epi64, _mm512_alignr_epi64, _mm512_castsi512_si128,
+    _mm512_cmpeq_epi64_mask, _mm512_loadu_epi64, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64,
+    _mm512_mask_mov_epi64, _mm512_maskz_set1_epi64, _mm512_set1_epi64, _mm512_setzero_si512,
+    _mm512_storeu_epi64,
+};
+use core::fmt;
+
+use crypto_bigint::{Choice, Uint, Word};
+use zeroize::Zeroize;
+
+cpufeatures::new!(ifma_cpuid, "avx512f", "avx512ifma");
+
+use super::{DIGIT_BITS, Form, SLIDING_WINDOW, Step, sliding_window, vectors_for};
+
+const DIGIT_MASK: u64 = (1 << DIGIT_BITS) - 1;
+
+/// Bits per window of the fixed-window exponentiations: 16 powers per table.
+const WINDOW: u32 = 4;
+const TABLE: usize = 1 << WINDOW;
+
+/// Bases per group of [`Ifma::multi_pow`]: 8 tables of 16 powers (160 KiB at N = 20, the n² of
+/// a 4096-bit key).
+pub(super) const MULTI_POW_GROUP: usize = 8;
+
+/// 8·N digits of 52 bits, least significant first: a residue or an exponentiation table entry.
+#[derive(Clone, Copy, Zeroize)]
+#[repr(C, align(64))]
+pub(super) struct Digits<const N: usize>([[u64; 8]; N]);
+
+impl<const N: usize> Digits<N> {
+    const ZERO: Self = Self([[0; 8]; N]);
+
+    /// The digits of a value below 2^(64·LIMBS) ≤ R.
+    fn from_uint<const LIMBS: usize>(x: &Uint<LIMBS>) -> Self {
+        let words = x.as_words();
+        let mut out = Self::ZERO;
+        for (index, digit) in out.0.as_flattened_mut().iter_mut().enumerate() {
+            // Positions are public: which words a digit straddles depends on the index only.
+            let bit = index * DIGIT_BITS as usize;
+            let (word, shift) = (bit >> 6, (bit & 63) as u32);
+            let low = words.get(word).map_or(0, |w| w >> shift);
+            let high = match (shift, words.get(word + 1)) {
+                (1.., Some(next)) => next << (64 - shift),
+                _ => 0,
+            };
+            *digit = (low | high) & DIGIT_MASK;
+        }
+        out
+    }
+
+    /// The value of normalized digits, which must be below 2^(64·LIMBS).
+    fn to_uint<const LIMBS: usize>(self) -> Uint<LIMBS> {
+        let mut words = [0 as Word; LIMBS];
+        for (index, &digit) in self.0.as_flattened().iter().enumerate() {
+            let bit = index * DIGIT_BITS as usize;
+            let (word, shift) = (bit >> 6, (bit & 63) as u32);
+            if let Some(w) = words.get_mut(word) {
+                *w |= digit << shift;
+            }
+            if let (1.., Some(w)) = (shift, words.get_mut(word + 1)) {
+                *w |= digit >> (64 - shift);
+            }
+        }
+        Uint::from_words(words)
+    }
+
+    /// A power of two below R.
+    #[allow(
+        clippy::integer_division_remainder_used,
+        reason = "of a public bit position by a constant"
+    )]
+    fn power_of_two(exponent: u32) -> Self {
+        let mut out = Self::ZERO;
+        if let Some(digit) = out
+            .0
+            .as_flattened_mut()
+            .get_mut((exponent / DIGIT_BITS) as usize)
+        {
+            *digit = 1 << (exponent % DIGIT_BITS);
+        }
+        out
+    }
+
+    /// `self − m` if that is not negative, else `self`, for normalized digits: the last step
+    /// of every conversion out.
+    fn subtract_once(&mut self, modulus: &Self) {
+        let mut difference = Self::ZERO;
+        let mut borrow = 0u64;
+        for ((out, &x), &m) in difference
+            .0
+            .as_flattened_mut()
+            .iter_mut()
+            .zip(self.0.as_flattened())
+            .zip(modulus.0.as_flattened())
+        {
+            let d = x.wrapping_sub(m).wrapping_sub(borrow);
+            *out = d & DIGIT_MASK;
+            borrow = d >> 63;
+        }
+        // The difference where the subtraction did not borrow, that is self ≥ m.
+        let borrowed = Choice::from_u64_lsb(borrow);
+        for (x, d) in self
+            .0
+            .as_flattened_mut()
+            .iter_mut()
+            .zip(difference.0.as_flattened())
+        {
+            *x = borrowed.select_u64(*d, *x);
+        }
+        difference.zeroize();
+    }
+}
+
+/// The modulus and its constants for one operation, and the kernel that multiplies
+/// ([`Avx512`] unless a test runs the same code on [`Emulated`] lanes). Built on the stack for
+/// each operation from crypto-bigint's parameters (three products), so that keys carry no more
+/// than they did and the no_std customer's stack stays small.
+pub(super) struct Ifma<const N: usize, K = Avx512> {
+    modulus: Digits<N>,
+    /// R² mod m (below 2m).
+    r_squared: Digits<N>,
+    /// R²·R_form⁻¹ mod m (below 2m), with R_form = 2^(64·LIMBS) the radix of crypto-bigint's
+    /// Montgomery form ([`Form`]): AMM(x·R_form, this) = x·R.
+    from_form: Digits<N>,
+    /// −m⁻¹ mod 2^52.
+    neg_inverse: u64,
+    kernel: K,
+}
+
+impl<const N: usize, K> Drop for Ifma<N, K> {
+    fn drop(&mut self) {
+        // The modulus may be a secret prime.
+        self.modulus.zeroize();
+        self.r_squared.zeroize();
+        self.from_form.zeroize();
+        self.neg_inverse.zeroize();
+    }
+}
+
+impl<const N: usize, K> fmt::Debug for Ifma<N, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Ifma(<redacted>)")
+    }
+}
+
+/// True if this CPU has AVX-512F and AVX-512 IFMA.
+pub(super) fn available() -> bool {
+    ifma_cpuid::get()
+}
+
+impl<const N: usize, K: Kernel> Ifma<N, K> {
+    /// The exponent of R = 2^(52·8N).
+    const R_BITS: u32 = DIGIT_BITS * 8 * N as u32;
+
+    /// The constants for modulus m from crypto-bigint's: `form_r_squared` = R_form² mod m and
+    /// `neg_inverse` = −m⁻¹ mod 2^64. m must be at least 2^(64·LIMBS − 4).
+    pub(super) fn new<const LIMBS: usize>(
+        kernel: K,
+        modulus: &Uint<LIMBS>,
+        form_r_squared: &Uint<LIMBS>,
+        neg_inverse: u64,
+    ) -> Self {
+        const { assert!(N >= 1 && N == vectors_for(LIMBS), "N fits the modulus") };
+        let form_bits = LIMBS as u32 * 64;
+        let mut ifma = Self {
+            modulus: Digits::from_uint(modulus),
+            r_squared: Digits::ZERO,
+            from_form: Digits::ZERO,
+            neg_inverse: neg_inverse & DIGIT_MASK,
+            kernel,
+        };
+        // R² from R_form² = 2^(2F), F = 64·LIMBS, B = 52·8N: squarings take 2^e to 2^(2e − B),
+        // then a power of two 2^t, below R/4 (so the product stays below m·R), to 2^(e + t − B)
+        // = 2^(2B). The schedule depends on the widths only.
+        let (squarings, shift) =
+            const { r_squared_schedule(LIMBS * 64, DIGIT_BITS as usize * 8 * N) };
+        let mut power = Digits::from_uint(form_r_squared);
+        for _ in 0..squarings {
+            power = ifma.amm(&power, &power);
+        }
+        ifma.r_squared = ifma.amm(&power, &Digits::power_of_two(shift));
+        power.zeroize();
+        // AMM(2^(2B), 2^(B − F)) = 2^(2B − F) = R²·R_form⁻¹.
+        ifma.from_form = ifma.amm(
+            &ifma.r_squared,
+            &Digits::power_of_two(Self::R_BITS - form_bits),
+        );
+        ifma
+    }
+
+    /// `a · b mod m`, fully reduced, for `a`, `b` of the modulus' width.
+    pub(super) fn mul<const LIMBS: usize>(&self, a: &Uint<LIMBS>, b: &Uint<LIMBS>) -> Uint<LIMBS> {
+        let (mut a, mut b) = (Digits::from_uint(a), Digits::from_uint(b));
+        let product = self.amm_twice(&a, &b, &self.r_squared);
+        a.zeroize();
+        b.zeroize();
+        product.to_uint()
+    }
+
+    /// The product of two forms (Montgomery forms of radix R_form), as a form.
+    pub(super) fn mul_forms<const LIMBS: usize>(
+        &self,
+        a: &Form<LIMBS>,
+        b: &Form<LIMBS>,
+    ) -> Form<LIMBS> {
+        let (mut a, mut b) = (Digits::from_uint(&a.0), Digits::from_uint(&b.0));
+        // AMM(AMM(a·R_form, b·R_form), R²·R_form⁻¹) = a·b·R_form.
+        let product = self.amm_twice(&a, &b, &self.from_form);
+        a.zeroize();
+        b.zeroize();
+        Form(product.to_uint())
+    }
+
+    /// `base^exponent mod m` over the low `exponent_bits` bits of the exponent, in fixed windows.
+    pub(super) fn pow<const LIMBS: usize, const EXP_LIMBS: usize>(
+        &self,
+        base: &Uint<LIMBS>,
+        exponent: &Uint<EXP_LIMBS>,
+        exponent_bits: u32,
+    ) -> Uint<LIMBS> {
+        let base = Digits::from_uint(base);
+        let mut table = self.powers(&base);
+        let exponent = exponent.as_words();
+        let windows = exponent_bits.div_ceil(WINDOW);
+        // The top window picks the first product: no squarings of 1.
+        let mut product = match windows.checked_sub(1) {
+            Some(top) => self.kernel.select(&table, window_at(exponent, top)),
+            None => table[0],
+        };
+        for window in (0..windows.saturating_sub(1)).rev() {
+            for _ in 0..WINDOW {
+                product = self.amm(&product, &product);
+            }
+            product = self.amm(
+                &product,
+                &self.kernel.select(&table, window_at(exponent, window)),
+            );
+        }
+        table.zeroize();
+        let power = self.out_of_montgomery(&product);
+        product.zeroize();
+        power.to_uint()
+    }
+
+    /// `base^exponent mod m` for a **public** exponent, by a sliding window: the schedule, and
+    /// which table entry each step reads, follow the exponent's bits.
+    pub(super) fn pow_public_exponent<const LIMBS: usize, const EXP_LIMBS: usize>(
+        &self,
+        base: &Uint<LIMBS>,
+        exponent: &Uint<EXP_LIMBS>,
+    ) -> Uint<LIMBS> {
+        // The odd powers x, x³, …, x^(2^W − 1).
+        let x = self.amm(&Digits::from_uint(base), &self.r_squared);
+        let x_squared = self.amm(&x, &x);
+        let mut odd_powers = [x; 1 << (SLIDING_WINDOW - 1)];
+        let mut power = x;
+        for slot in odd_powers.iter_mut().skip(1) {
+            power = self.amm(&power, &x_squared);
+            *slot = power;
+        }
+        let mut product = None;
+        sliding_window(exponent, |step| match step {
+            Step::Square => product = product.map(|p| self.amm(&p, &p)),
+            Step::Multiply(index) => {
+                if let Some(power) = odd_powers.get(index) {
+                    product = Some(product.map_or(*power, |p| self.amm(&p, power)));
+                }
+            }
+        });
+        odd_powers.zeroize();
+        // x⁰ = R mod m when the exponent is 0.
+        let product = product.unwrap_or_else(|| self.one());
+        self.out_of_montgomery(&product).to_uint()
+    }
+
+    /// `Π base_i^exponent_i mod m` for up to [`MULTI_POW_GROUP`] terms (the caller groups them;
+    /// past that, and past the shorter slice, terms are ignored), every exponent read over its
+    /// low `exponent_bits` bits: Straus' interleaved windows, the squarings shared. Bases and the
+    /// product are forms; `form_one` is R_form mod m.
+    pub(super) fn multi_pow<const LIMBS: usize, const EXP_LIMBS: usize>(
+        &self,
+        bases: &[Form<LIMBS>],
+        exponents: &[Uint<EXP_LIMBS>],
+        exponent_bits: u32,
+        form_one: &Uint<LIMBS>,
+    ) -> Form<LIMBS> {
+        let one = self.one();
+        let mut tables = [[one; TABLE]; MULTI_POW_GROUP];
+        let terms = bases.len().min(exponents.len()).min(MULTI_POW_GROUP);
+        for (table, base) in tables.iter_mut().zip(bases).take(terms) {
+            // In: AMM(x·R_form, R²·R_form⁻¹) = x·R.
+            let x = self.amm(&Digits::from_uint(&base.0), &self.from_form);
+            let mut power = x;
+            for slot in table.iter_mut().skip(1) {
+                *slot = power;
+                power = self.amm(&power, &x);
+            }
+        }
+        let mut product = one;
+        let windows = exponent_bits.div_ceil(WINDOW);
+        for window in (0..windows).rev() {
+            for _ in 0..WINDOW {
+                product = self.amm(&product, &product);
+            }
+            for (table, exponent) in tables.iter().zip(exponents).take(terms) {
+                let entry = self
+                    .kernel
+                    .select(table, window_at(exponent.as_words(), window));
+                product = self.amm(&product, &entry);
+            }
+        }
+        tables.zeroize();
+        // Out: AMM(x·R, R_form mod m) = x·R_form.
+        let form = self.reduce(&self.amm(&product, &Digits::from_uint(form_one)));
+        Form(form.to_uint())
+    }
+
+    fn amm(&self, a: &Digits<N>, b: &Digits<N>) -> Digits<N> {
+        self.kernel.amm(&self.modulus, self.neg_inverse, a, b)
+    }
+
+    /// AMM(AMM(a, b), c), fully reduced: a·b mod m for c = R², a product of forms for
+    /// c = R²·R_form⁻¹.
+    fn amm_twice(&self, a: &Digits<N>, b: &Digits<N>, c: &Digits<N>) -> Digits<N> {
+        let product = self.amm(a, b);
+        self.reduce(&self.amm(&product, c))
+    }
+
+    /// 1 in Montgomery form: AMM(R², 1) = R mod m (below 2m).
+    fn one(&self) -> Digits<N> {
+        self.amm(&self.r_squared, &Digits::power_of_two(0))
+    }
+
+    /// Fully reduced from below 2m.
+    fn reduce(&self, x: &Digits<N>) -> Digits<N> {
+        let mut x = *x;
+        x.subtract_once(&self.modulus);
+        x
+    }
+
+    /// Out of the Montgomery form: AMM(x, 1) is at most m (only x ≡ 0 reaches m), then one
+    /// conditional subtraction.
+    fn out_of_montgomery(&self, x: &Digits<N>) -> Digits<N> {
+        self.reduce(&self.amm(x, &Digits::power_of_two(0)))
+    }
+
+    /// x⁰ … x¹⁵ in Montgomery form, below 2m.
+    fn powers(&self, base: &Digits<N>) -> [Digits<N>; TABLE] {
+        let mut table = [self.one(); TABLE];
+        let x = self.amm(base, &self.r_squared);
+        let mut power = x;
+        for slot in table.iter_mut().skip(1) {
+            *slot = power;
+            power = self.amm(&power, &x);
+        }
+        power.zeroize();
+        table
+    }
+}
+
+/// How [`Ifma::new`] reaches 2^(2B) from 2^(2F): the number of squarings, then the shift t.
+const fn r_squared_schedule(form_bits: usize, full_bits: usize) -> (u32, u32) {
+    let mut exponent = 2 * form_bits;
+    let mut squarings = 0;
+    while exponent < 2 * full_bits + 2 {
+        exponent = 2 * exponent - full_bits;
+        squarings += 1;
+    }
+    assert!(exponent <= 3 * full_bits, "the last shift is not negative");
+    (squarings, (3 * full_bits - exponent) as u32)
+}
+
+/// The window of `WINDOW` bits at position `window` (public) of an exponent.
+fn window_at(exponent: &[Word], window: u32) -> u64 {
+    let bit = window * WINDOW;
+    let (word, shift) = ((bit >> 6) as usize, bit & 63);
+    let low = exponent.get(word).map_or(0, |w| w >> shift);
+    let high = match (shift, exponent.get(word + 1)) {
+        (1.., Some(next)) => next << (64 - shift),
+        _ => 0,
+    };
+    (low | high) & (TABLE as u64 - 1)
+}
+
+/// The two operations every exponentiation is made of.
+pub(super) trait Kernel: Copy {
+    /// The almost Montgomery product a·b·R⁻¹ (mod m), below 2m, for normalized digits with
+    /// a·b < m·R.
+    fn amm<const N: usize>(
+        self,
+        modulus: &Digits<N>,
+        neg_inverse: u64,
+        a: &Digits<N>,
+        b: &Digits<N>,
+    ) -> Digits<N>;
+    /// `table[index]`, every entry read, the one at `index` kept under a mask.
+    fn select<const N: usize>(self, table: &[Digits<N>; TABLE], index: u64) -> Digits<N>;
+}
+
+/// The 8-lane operations the kernel is written in: one vector type, inlined into the caller.
+trait Lanes: Copy {
+    type Vector: Copy;
+    fn zero(self) -> Self::Vector;
+    fn splat(self, x: u64) -> Self::Vector;
+    fn load(self, digits: &[u64; 8]) -> Self::Vector;
+    fn store(self, vector: Self::Vector) -> [u64; 8];
+    /// `sum + low 52 bits of a·b` in each lane (a, b taken mod 2^52).
+    fn madd52lo(self, sum: Self::Vector, a: Self::Vector, b: Self::Vector) -> Self::Vector;
+    /// `sum + bits 52…103 of a·b` in each lane.
+    fn madd52hi(self, sum: Self::Vector, a: Self::Vector, b: Self::Vector) -> Self::Vector;
+    /// Lanes 1…7 of `low`, then lane 0 of `high`: one step down a multi-vector number.
+    fn shift_down(self, high: Self::Vector, low: Self::Vector) -> Self::Vector;
+    /// `x` added to lane 0.
+    fn add_to_lane_0(self, vector: Self::Vector, x: u64) -> Self::Vector;
+    fn lane_0(self, vector: Self::Vector) -> u64;
+    /// `entry` in each lane where `position == index`, else `out`: by a mask, no branch.
+    fn keep_if_equal(
+        self,
+        out: Self::Vector,
+        index: Self::Vector,
+        position: u64,
+        entry: Self::Vector,
+    ) -> Self::Vector;
+}
+
+/// The AMM on any [`Lanes`], after OpenSSL's `amm52x20_x1`: for each digit b_i of b, add a·b_i
+/// and q·m (q chosen to clear the lowest digit) as low halves, drop the lowest digit (its carry
+/// to the next), then add the high halves. Digits may exceed 52 bits in between (at most 4
+/// halves below 2^52 a step, 8·N steps: below 2^62); one carry pass normalizes them at the end.
+#[inline(always)]
+fn amm_on<L: Lanes, const N: usize>(
+    lanes: L,
+    modulus: &Digits<N>,
+    neg_inverse: u64,
+    a: &Digits<N>,
+    b: &Digits<N>,
+) -> Digits<N> {
+    let mut a_vectors = [lanes.zero(); N];
+    let mut m_vectors = [lanes.zero(); N];
+    for ((av, mv), (ad, md)) in a_vectors
+        .iter_mut()
+        .zip(&mut m_vectors)
+        .zip(a.0.iter().zip(&modulus.0))
+    {
+        *av = lanes.load(ad);
+        *mv = lanes.load(md);
+    }
+    let mut sum = [lanes.zero(); N];
+    let a0 = a.0[0][0];
+    let m0 = modulus.0[0][0];
+    // The lowest digit of `sum`, also kept in a scalar register for the choice of q.
+    let mut low = 0u64;
+    for &b_digit in b.0.as_flattened() {
+        low = low.wrapping_add(a0.wrapping_mul(b_digit) & DIGIT_MASK);
+        let q = low.wrapping_mul(neg_inverse) & DIGIT_MASK;
+        low = low.wrapping_add(m0.wrapping_mul(q) & DIGIT_MASK);
+        let carry = low >> DIGIT_BITS;
+        let (b_vector, q_vector) = (lanes.splat(b_digit), lanes.splat(q));
+        for ((s, &av), &mv) in sum.iter_mut().zip(&a_vectors).zip(&m_vectors) {
+            *s = lanes.madd52lo(lanes.madd52lo(*s, av, b_vector), mv, q_vector);
+        }
+        for j in 0..N {
+            let high = if j + 1 < N { sum[j + 1] } else { lanes.zero() };
+            sum[j] = lanes.shift_down(high, sum[j]);
+        }
+        sum[0] = lanes.add_to_lane_0(sum[0], carry);
+        for ((s, &av), &mv) in sum.iter_mut().zip(&a_vectors).zip(&m_vectors) {
+            *s = lanes.madd52hi(lanes.madd52hi(*s, av, b_vector), mv, q_vector);
+        }
+        low = lanes.lane_0(sum[0]);
+    }
+    let mut out = Digits::ZERO;
+    for (digits, &vector) in out.0.iter_mut().zip(&sum) {
+        *digits = lanes.store(vector);
+    }
+    // The sum is below 2m < R: the carry out of the top digit is 0.
+    let mut carry = 0u64;
+    for digit in out.0.as_flattened_mut() {
+        let value = digit.wrapping_add(carry);
+        *digit = value & DIGIT_MASK;
+        carry = value >> DIGIT_BITS;
+    }
+    out
+}
+
+#[inline(always)]
+fn select_on<L: Lanes, const N: usize>(
+    lanes: L,
+    table: &[Digits<N>; TABLE],
+    index: u64,
+) -> Digits<N> {
+    let wanted = lanes.splat(index);
+    let mut out = [lanes.zero(); N];
+    for (position, entry) in (0u64..).zip(table) {
+        for (o, digits) in out.iter_mut().zip(&entry.0) {
+            *o = lanes.keep_if_equal(*o, wanted, position, lanes.load(digits));
+        }
+    }
+    let mut digits = Digits::ZERO;
+    for (d, &vector) in digits.0.iter_mut().zip(&out) {
+        *d = lanes.store(vector);
+    }
+    digits
+}
+
+/// AVX-512 IFMA: exists only on a CPU that has it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Avx512(());
+
+impl Avx512 {
+    pub(super) fn new() -> Option<Self> {
+        available().then_some(Self(()))
+    }
+}
+
+impl Kernel for Avx512 {
+    fn amm<const N: usize>(
+        self,
+        modulus: &Digits<N>,
+        neg_inverse: u64,
+        a: &Digits<N>,
+        b: &Digits<N>,
+    ) -> Digits<N> {
+        #[target_feature(enable = "avx512f,avx512ifma")]
+        fn amm_avx512<const N: usize>(
+            lanes: Avx512,
+            modulus: &Digits<N>,
+            neg_inverse: u64,
+            a: &Digits<N>,
+            b: &Digits<N>,
+        ) -> Digits<N> {
+            amm_on(lanes, modulus, neg_inverse, a, b)
+        }
+        // SAFETY: an `Avx512` exists only where the CPU has AVX-512F and IFMA (`Avx512::new`).
+        unsafe { amm_avx512(self, modulus, neg_inverse, a, b) }
+    }
+
+    fn select<const N: usize>(self, table: &[Digits<N>; TABLE], index: u64) -> Digits<N> {
+        #[target_feature(enable = "avx512f,avx512ifma")]
+        fn select_avx512<const N: usize>(
+            lanes: Avx512,
+            table: &[Digits<N>; TABLE],
+            index: u64,
+        ) -> Digits<N> {
+            select_on(lanes, table, index)
+        }
+        // SAFETY: as in `amm`.
+        unsafe { select_avx512(self, table, index) }
+    }
+}
+
+// Each method is inlined into `amm_avx512`/`select_avx512`, which enable the features: the
+// `unsafe` blocks below only say that the CPU has them, which owning an `Avx512` proves.
+impl Lanes for Avx512 {
+    type Vector = __m512i;
+
+    #[inline(always)]
+    fn zero(self) -> __m512i {
+        // SAFETY: an `Avx512` exists only where the CPU has AVX-512F and IFMA.
+        unsafe { _mm512_setzero_si512() }
+    }
+
+    #[inline(always)]
+    fn splat(self, x: u64) -> __m512i {
+        // SAFETY: as in `zero`; the cast keeps the bits.
+        unsafe { _mm512_set1_epi64(x as i64) }
+    }
+
+    #[inline(always)]
+    fn load(self, digits: &[u64; 8]) -> __m512i {
+        // SAFETY: as in `zero`; `digits` is 8 readable u64, the unaligned load reads those.
+        unsafe { _mm512_loadu_epi64(digits.as_ptr().cast()) }
+    }
+
+    #[inline(always)]
+    fn store(self, vector: __m512i) -> [u64; 8] {
+        let mut digits = [0u64; 8];
+        // SAFETY: as in `zero`; `digits` is 8 writable u64, the unaligned store writes those.
+        unsafe { _mm512_storeu_epi64(digits.as_mut_ptr().cast(), vector) };
+        digits
+    }
+
+    #[inline(always)]
+    fn madd52lo(self, sum: __m512i, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: as in `zero`.
+        unsafe { _mm512_madd52lo_epu64(sum, a, b) }
+    }
+
+    #[inline(always)]
+    fn madd52hi(self, sum: __m512i, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: as in `zero`.
+        unsafe { _mm512_madd52hi_epu64(sum, a, b) }
+    }
+
+    #[inline(always)]
+    fn shift_down(self, high: __m512i, low: __m512i) -> __m512i {
+        // SAFETY: as in `zero`.
+        unsafe { _mm512_alignr_epi64::<1>(high, low) }
+    }
+
+    #[inline(always)]
+    fn add_to_lane_0(self, vector: __m512i, x: u64) -> __m512i {
+        // SAFETY: as in `zero`.
+        unsafe { _mm512_add_epi64(vector, _mm512_maskz_set1_epi64(1, x as i64)) }
+    }
+
+    #[inline(always)]
+    fn lane_0(self, vector: __m512i) -> u64 {
+        // SAFETY: as in `zero`.
+        unsafe { _mm_cvtsi128_si64(_mm512_castsi512_si128(vector)) as u64 }
+    }
+
+    #[inline(always)]
+    fn keep_if_equal(self, out: __m512i, index: __m512i, position: u64, entry: __m512i) -> __m512i {
+        // SAFETY: as in `zero`.
+        unsafe {
+            let hit = _mm512_cmpeq_epi64_mask(index, _mm512_set1_epi64(position as i64));
+            _mm512_mask_mov_epi64(out, hit, entry)
+        }
+    }
+}
+
+/// The same kernel on plain `u64` lanes, for any CPU: the differential tests run the kernel's
+/// algorithm everywhere, and the constant-time gate runs it under valgrind, which cannot run
+/// the instructions themselves.
+#[cfg(any(test, hecate_ct_gate))]
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Emulated;
+
+#[cfg(any(test, hecate_ct_gate))]
+impl Kernel for Emulated {
+    fn amm<const N: usize>(
+        self,
+        modulus: &Digits<N>,
+        neg_inverse: u64,
+        a: &Digits<N>,
+        b: &Digits<N>,
+    ) -> Digits<N> {
+        amm_on(self, modulus, neg_inverse, a, b)
+    }
+
+    fn select<const N: usize>(self, table: &[Digits<N>; TABLE], index: u64) -> Digits<N> {
+        select_on(self, table, index)
+    }
+}
+
+#[cfg(any(test, hecate_ct_gate))]
+impl Lanes for Emulated {
+    type Vector = [u64; 8];
+
+    fn zero(self) -> [u64; 8] {
+        [0; 8]
+    }
+
+    fn splat(self, x: u64) -> [u64; 8] {
+        [x; 8]
+    }
+
+    fn load(self, digits: &[u64; 8]) -> [u64; 8] {
+        *digits
+    }
+
+    fn store(self, vector: [u64; 8]) -> [u64; 8] {
+        vector
+    }
+
+    fn madd52lo(self, sum: [u64; 8], a: [u64; 8], b: [u64; 8]) -> [u64; 8] {
+        core::array::from_fn(|i| {
+            let product = u128::from(a[i] & DIGIT_MASK) * u128::from(b[i] & DIGIT_MASK);
+            sum[i].wrapping_add(product as u64 & DIGIT_MASK)
+        })
+    }
+
+    fn madd52hi(self, sum: [u64; 8], a: [u64; 8], b: [u64; 8]) -> [u64; 8] {
+        core::array::from_fn(|i| {
+            let product = u128::from(a[i] & DIGIT_MASK) * u128::from(b[i] & DIGIT_MASK);
+            sum[i].wrapping_add((product >> DIGIT_BITS) as u64 & DIGIT_MASK)
+        })
+    }
+
+    fn shift_down(self, high: [u64; 8], low: [u64; 8]) -> [u64; 8] {
+        core::array::from_fn(|i| if i < 7 { low[i + 1] } else { high[0] })
+    }
+
+    fn add_to_lane_0(self, mut vector: [u64; 8], x: u64) -> [u64; 8] {
+        vector[0] = vector[0].wrapping_add(x);
+        vector
+    }
+
+    fn lane_0(self, vector: [u64; 8]) -> u64 {
+        vector[0]
+    }
+
+    fn keep_if_equal(
+        self,
+        out: [u64; 8],
+        index: [u64; 8],
+        position: u64,
+        entry: [u64; 8],
+    ) -> [u64; 8] {
+        // A mask, as the instructions use.
+        core::array::from_fn(|i| {
+            Choice::from_u64_eq(index[i], position).select_u64(out[i], entry[i])
+        })
+    }
+}
