@@ -41,6 +41,10 @@ pub const DEFAULT_FEATURE_EXPONENT: i32 = -8;
 /// The widest mask the company applies: masks must leave room below the largest key's n.
 const MAX_MASK_BITS: u32 = 4094;
 
+/// A weight aligned to the query's lowest exponent, with its sign: magnitudes below 2^256, and
+/// room above them for [`Residues::signed_multi_pow`]'s offset.
+type SignedWeight = crypto_bigint::Int<{ U256::LIMBS + 1 }>;
+
 /// A feature or target name: 1 to [`MAX_NAME_LEN`] bytes, no control characters.
 pub type Name = String<MAX_NAME_LEN>;
 /// Feature names, in model order.
@@ -689,53 +693,42 @@ impl Model {
         plus: impl FnOnce(S::N) -> Result<S::N>,
     ) -> Result<Ciphertext<S>> {
         let lowest = exponent.saturating_sub(self.encoding.weight_exponent);
-        let modulus = &key.n_squared;
-        let mut ciphertexts = Vec::<_, MAX_FEATURES>::new();
-        for feature in features {
-            key.check(&feature.ciphertext)?;
-            ciphertexts
-                .push(modulus.to_form(feature.ciphertext.value()))
-                .map_err(|_| Error::TooManyFeatures)?;
-        }
-        // The ciphertexts are public: all their inverses at once, in variable time. Only the
-        // choice between c and c⁻¹, by the weight's sign, is secret: `inverses` then holds the
-        // chosen bases, wiped when dropped, as the exponents are.
-        let mut inverses = zeroize::Zeroizing::new(ciphertexts.clone());
-        if !modulus.invert_all_public(&ciphertexts, &mut inverses) {
-            return Err(Error::InvalidCiphertext);
-        }
+        let mut ciphertexts = Vec::<S::NSquared, MAX_FEATURES>::new();
         // Every aligned weight is below 2^(weight_bits + its shift): the exponentiation runs over
         // the largest such bound, which depends on the card and the exponents only (public).
-        let mut exponents = zeroize::Zeroizing::new(Vec::<U256, MAX_FEATURES>::new());
-        let mut exponent_bits = 0;
-        for ((feature, weight), (c, base)) in features
-            .iter()
-            .zip(&self.weights)
-            .zip(ciphertexts.iter().zip(inverses.iter_mut()))
-        {
+        let mut weights = zeroize::Zeroizing::new(Vec::<SignedWeight, MAX_FEATURES>::new());
+        let mut weight_bits = 0;
+        for (feature, weight) in features.iter().zip(&self.weights) {
+            key.check(&feature.ciphertext)?;
             let (magnitude, negative) = weight.abs_sign();
             // x_i · 16^e_i = (x_i · 16^(e_i − lowest)) · 16^lowest: move the factor to the weight.
-            // It fits by the caller's public check, so the flag is not needed.
+            // It fits 256 bits by the caller's public check, so the flag is not needed.
             let shift = 4 * feature.exponent.abs_diff(lowest);
             let (aligned, _) = shl_checked(&magnitude, shift);
-            exponent_bits = exponent_bits.max(self.encoding.weight_bits.saturating_add(shift));
-            // c⁻¹ is replaced by c for a weight that is not negative.
-            *base = c.ct_select(base, negative);
-            exponents
-                .push(aligned)
+            weight_bits = weight_bits.max(self.encoding.weight_bits.saturating_add(shift));
+            let aligned: SignedWeight = *aligned
+                .resize::<{ U256::LIMBS + 1 }>()
+                .wrapping_neg_if(negative)
+                .as_int();
+            ciphertexts
+                .push(*feature.ciphertext.value())
                 .map_err(|_| Error::TooManyFeatures)?;
+            weights.push(aligned).map_err(|_| Error::TooManyFeatures)?;
         }
         let (intercept, _) = self.aligned_intercept::<S::N>(exponent);
         let negative_intercept = Choice::from_u64_lsb(self.intercept.cast_unsigned() >> 63);
         let intercept = signed_plaintext(key, &intercept, negative_intercept);
         let added = zeroize::Zeroizing::new(plus(*intercept.value())?);
-        let shifted = modulus.multi_pow(&inverses, &exponents, exponent_bits.min(U256::BITS));
+        // The ciphertexts are public, and so is whether their product is invertible.
+        let weighted = zeroize::Zeroizing::new(
+            key.n_squared
+                .signed_multi_pow(&ciphertexts, &weights, weight_bits, |product| {
+                    key.invert_public(product)
+                })
+                .ok_or(Error::InvalidCiphertext)?,
+        );
         let added = crate::Plaintext::new_unchecked(*added, Some(key.fingerprint()));
-        let g_added = modulus.to_form(&key.g_pow(&added));
-        Ok(Ciphertext {
-            value: modulus.retrieve_form(&modulus.mul_forms(&shifted, &g_added)),
-            key: key.fingerprint(),
-        })
+        Ok(key.multiply(&weighted, &zeroize::Zeroizing::new(key.g_pow(&added))))
     }
 
     /// |intercept| · 16^(intercept_exponent − exponent), rounded half to even when that is a

@@ -10,7 +10,7 @@
 use core::fmt;
 
 use crypto_bigint::{
-    Choice, CtAssign, CtEq, CtOption, CtSelect, MultiExponentiateBoundedExp, Odd, Uint,
+    Choice, CtAssign, CtEq, CtOption, CtSelect, Int, MultiExponentiateBoundedExp, Odd, Uint,
     modular::{FixedMontyForm, FixedMontyParams},
 };
 use zeroize::Zeroize;
@@ -241,8 +241,6 @@ pub trait Residues: Copy + Zeroize + Send + Sync {
     fn sub(&self, a: &Self::Elem, b: &Self::Elem) -> Self::Elem;
     /// `a⁻¹ mod m`, none when `a` is not invertible.
     fn invert(&self, a: &Self::Elem) -> CtOption<Self::Elem>;
-    /// [`Self::invert`] in variable time in `a`: for a public value only (a ciphertext).
-    fn invert_public(&self, a: &Self::Elem) -> CtOption<Self::Elem>;
 
     /// A residue in Montgomery form.
     type Form: Copy + Zeroize + CtEq + CtSelect + Send + Sync;
@@ -258,10 +256,6 @@ pub trait Residues: Copy + Zeroize + Send + Sync {
     fn square_form(&self, a: &Self::Form) -> Self::Form;
     /// `2a mod m`.
     fn double_form(&self, a: &Self::Form) -> Self::Form;
-    /// The inverses of `values` into `inverses` (as long), by one inversion and three products
-    /// per value (Montgomery's trick); false, with `inverses` unspecified, if a value is not
-    /// invertible. **Variable time in the values**: for public values only (ciphertexts).
-    fn invert_all_public(&self, values: &[Self::Form], inverses: &mut [Self::Form]) -> bool;
     /// `base^exponent mod m` for an exponent of any width, constant-time over all its bits.
     fn pow_uint<const EXP_LIMBS: usize>(
         &self,
@@ -279,16 +273,19 @@ pub trait Residues: Copy + Zeroize + Send + Sync {
     /// The Lucas sequence V with Q = 1 at k and k + 1: `(V_k(P, 1), V_{k+1}(P, 1)) mod m`, by a
     /// ladder over every bit of k (V_0 = 2, V_1 = P, V_2j = V_j² − 2, V_2j+1 = V_j·V_j+1 − P).
     fn lucas_v(&self, p: &Self::Elem, k: &Self::Elem) -> (Self::Elem, Self::Elem);
-    /// `Π base_i^exponent_i mod m` by interleaved windows (Straus): the squarings are shared, and
-    /// every exponent is processed over its low `exponent_bits` bits, which must hold it (a
-    /// public bound: only it shows in the time), with constant-time table lookups.
-    /// Terms past the shorter of `bases` and `exponents` are ignored.
-    fn multi_pow<const EXP_LIMBS: usize>(
+    /// `Π base_i^exponent_i mod m` for signed exponents below 2^exponent_bits in magnitude, by
+    /// interleaved windows (Straus), constant-time in the exponents and their signs: the work
+    /// depends on the number of terms and on `exponent_bits`, a public bound, only. The bases
+    /// must be public (ciphertexts): their product is inverted by `invert_public` (in variable
+    /// time, such as [`InvertPublicBySquareRoot`] does), and none is returned
+    /// if it has no inverse. Terms past the shorter of `bases` and `exponents` are ignored.
+    fn signed_multi_pow<const EXP_LIMBS: usize>(
         &self,
-        bases: &[Self::Form],
-        exponents: &[Uint<EXP_LIMBS>],
+        bases: &[Self::Elem],
+        exponents: &[Int<EXP_LIMBS>],
         exponent_bits: u32,
-    ) -> Self::Form;
+        invert_public: impl FnOnce(&Self::Elem) -> Option<Self::Elem>,
+    ) -> Option<Self::Elem>;
 }
 
 /// Exponentiation by an exponent of type `E`, in constant time for the full width of `E`.
@@ -335,13 +332,6 @@ impl<const LIMBS: usize, const VECTORS: usize> Residues for Modulus<LIMBS, VECTO
         self.form(a).invert().map(|inverse| inverse.retrieve())
     }
 
-    fn invert_public(&self, a: &Uint<LIMBS>) -> CtOption<Uint<LIMBS>> {
-        // The caller vouches that `a` is public.
-        self.form(a)
-            .invert_vartime()
-            .map(|inverse| inverse.retrieve())
-    }
-
     type Form = Form<LIMBS>;
 
     fn to_form(&self, x: &Uint<LIMBS>) -> Form<LIMBS> {
@@ -357,46 +347,15 @@ impl<const LIMBS: usize, const VECTORS: usize> Residues for Modulus<LIMBS, VECTO
     }
 
     fn mul_forms(&self, a: &Form<LIMBS>, b: &Form<LIMBS>) -> Form<LIMBS> {
-        on_ifma!(self, |ifma| ifma.mul_forms(a, b));
         Form(*self.monty(a).mul(&self.monty(b)).as_montgomery())
     }
 
     fn square_form(&self, a: &Form<LIMBS>) -> Form<LIMBS> {
-        on_ifma!(self, |ifma| ifma.mul_forms(a, a));
         Form(*self.monty(a).square().as_montgomery())
     }
 
     fn double_form(&self, a: &Form<LIMBS>) -> Form<LIMBS> {
         Form(*self.monty(a).double().as_montgomery())
-    }
-
-    fn invert_all_public(&self, values: &[Form<LIMBS>], inverses: &mut [Form<LIMBS>]) -> bool {
-        if values.len() != inverses.len() {
-            return false;
-        }
-        // inverses[i] = values[0] · … · values[i] first, then each inverse from its neighbours.
-        let mut product = self.one_form();
-        for (value, prefix) in values.iter().zip(inverses.iter_mut()) {
-            product = self.mul_forms(&product, value);
-            *prefix = product;
-        }
-        // The values are public: so are their product and its inverse.
-        let Some(inverse) = self.monty(&product).invert_vartime().into_option() else {
-            return false;
-        };
-        let mut inverse = Form(*inverse.as_montgomery());
-        for index in (0..values.len()).rev() {
-            let (before, rest) = inverses.split_at_mut(index);
-            let (Some(slot), Some(value)) = (rest.first_mut(), values.get(index)) else {
-                return false;
-            };
-            // (v_0…v_i)⁻¹ · (v_0…v_{i−1}) = v_i⁻¹, then drop v_i from the running inverse.
-            *slot = before
-                .last()
-                .map_or(inverse, |prefix| self.mul_forms(&inverse, prefix));
-            inverse = self.mul_forms(&inverse, value);
-        }
-        true
     }
 
     fn pow_uint<const EXP_LIMBS: usize>(
@@ -460,46 +419,22 @@ impl<const LIMBS: usize, const VECTORS: usize> Residues for Modulus<LIMBS, VECTO
         (low.retrieve(), high.retrieve())
     }
 
-    fn multi_pow<const EXP_LIMBS: usize>(
+    fn signed_multi_pow<const EXP_LIMBS: usize>(
         &self,
-        bases: &[Form<LIMBS>],
-        exponents: &[Uint<EXP_LIMBS>],
+        bases: &[Uint<LIMBS>],
+        exponents: &[Int<EXP_LIMBS>],
         exponent_bits: u32,
-    ) -> Form<LIMBS> {
-        on_ifma!(self, |ifma| {
-            let mut product = self.one_form();
-            for (group, group_exponents) in bases
-                .chunks(ifma::MULTI_POW_GROUP)
-                .zip(exponents.chunks(ifma::MULTI_POW_GROUP))
-            {
-                let group_product =
-                    ifma.multi_pow(group, group_exponents, exponent_bits, self.params.one());
-                product = ifma.mul_forms(&product, &group_product);
-            }
-            product
-        });
-        // crypto-bigint's heap-free multi-exponentiation takes a fixed number of terms, with a
-        // table of 16 powers per base on the stack: take the terms in groups of at most
-        // MULTI_POW_GROUP (the group sizes depend only on the public number of terms).
-        let mut product = FixedMontyForm::one(&self.params);
-        for (group, group_exponents) in bases
-            .chunks(MULTI_POW_GROUP)
-            .zip(exponents.chunks(MULTI_POW_GROUP))
-        {
-            let group = (group, group_exponents);
-            let bits = exponent_bits;
-            product = product.mul(&match group.0.len().min(group.1.len()) {
-                1 => self.multi_pow_group::<EXP_LIMBS, 1>(group, bits),
-                2 => self.multi_pow_group::<EXP_LIMBS, 2>(group, bits),
-                3 => self.multi_pow_group::<EXP_LIMBS, 3>(group, bits),
-                4 => self.multi_pow_group::<EXP_LIMBS, 4>(group, bits),
-                5 => self.multi_pow_group::<EXP_LIMBS, 5>(group, bits),
-                6 => self.multi_pow_group::<EXP_LIMBS, 6>(group, bits),
-                7 => self.multi_pow_group::<EXP_LIMBS, 7>(group, bits),
-                _ => self.multi_pow_group::<EXP_LIMBS, MULTI_POW_GROUP>(group, bits),
-            });
-        }
-        Form(*product.as_montgomery())
+        invert_public: impl FnOnce(&Uint<LIMBS>) -> Option<Uint<LIMBS>>,
+    ) -> Option<Uint<LIMBS>> {
+        // Π b_i^w_i = Π b_i^(w_i + 2^k) · (Π b_i)^(−2^k): every exponent w_i + 2^k is positive,
+        // so no base needs an inverse of its own, nor a secret choice between b_i and b_i⁻¹; the
+        // one inversion is of the bases' product, public as they are. Any k with |w_i| < 2^k
+        // will do, and BITS − 1 holds every Int: k and the schedule are public.
+        let k = exponent_bits.min(Uint::<EXP_LIMBS>::BITS - 1);
+        let offset = Uint::<EXP_LIMBS>::ONE.shl_vartime(k);
+        let (product_of_bases, power) = self.offset_multi_pow(bases, exponents, &offset, k + 1);
+        let inverse = invert_public(&product_of_bases)?;
+        Some(self.mul(&power, &self.pow_public_exponent(&inverse, &offset)))
     }
 }
 
@@ -551,22 +486,74 @@ fn sliding_window<const EXP_LIMBS: usize>(exponent: &Uint<EXP_LIMBS>, mut step: 
 /// Bases per multi-exponentiation group: 8 tables of 16 powers (128 KiB at n = 4096).
 const MULTI_POW_GROUP: usize = 8;
 
+/// w + 2^k, the exponent [`Residues::signed_multi_pow`] raises a base to, for |w| < 2^k and
+/// `offset` = 2^k < 2^BITS: in [0, 2^(k+1)), so the two's complement sum is exact.
+fn offset_exponent<const EXP_LIMBS: usize>(
+    exponent: &Int<EXP_LIMBS>,
+    offset: &Uint<EXP_LIMBS>,
+) -> Uint<EXP_LIMBS> {
+    exponent.as_uint().wrapping_add(offset)
+}
+
 impl<const LIMBS: usize, const VECTORS: usize> Modulus<LIMBS, VECTORS> {
-    /// One group of exactly `GROUP` terms (the caller passes slices of that length).
+    /// `(Π base_i, Π base_i^(exponent_i + offset))`, each offset exponent read over its low
+    /// `exponent_bits` bits.
+    fn offset_multi_pow<const EXP_LIMBS: usize>(
+        &self,
+        bases: &[Uint<LIMBS>],
+        exponents: &[Int<EXP_LIMBS>],
+        offset: &Uint<EXP_LIMBS>,
+        exponent_bits: u32,
+    ) -> (Uint<LIMBS>, Uint<LIMBS>) {
+        on_ifma!(self, |ifma| ifma.offset_multi_pow(
+            bases,
+            exponents,
+            offset,
+            exponent_bits
+        ));
+        // crypto-bigint's heap-free multi-exponentiation takes a fixed number of terms, with a
+        // table of 16 powers per base on the stack: take the terms in groups of at most
+        // MULTI_POW_GROUP (the group sizes depend only on the public number of terms).
+        let one = FixedMontyForm::one(&self.params);
+        let (mut product_of_bases, mut product) = (one, one);
+        for group in bases
+            .chunks(MULTI_POW_GROUP)
+            .zip(exponents.chunks(MULTI_POW_GROUP))
+        {
+            let offset = (offset, exponent_bits);
+            let bases = &mut product_of_bases;
+            product = product.mul(&match group.0.len().min(group.1.len()) {
+                1 => self.multi_pow_group::<EXP_LIMBS, 1>(group, offset, bases),
+                2 => self.multi_pow_group::<EXP_LIMBS, 2>(group, offset, bases),
+                3 => self.multi_pow_group::<EXP_LIMBS, 3>(group, offset, bases),
+                4 => self.multi_pow_group::<EXP_LIMBS, 4>(group, offset, bases),
+                5 => self.multi_pow_group::<EXP_LIMBS, 5>(group, offset, bases),
+                6 => self.multi_pow_group::<EXP_LIMBS, 6>(group, offset, bases),
+                7 => self.multi_pow_group::<EXP_LIMBS, 7>(group, offset, bases),
+                _ => self.multi_pow_group::<EXP_LIMBS, MULTI_POW_GROUP>(group, offset, bases),
+            });
+        }
+        (product_of_bases.retrieve(), product.retrieve())
+    }
+
+    /// One group of exactly `GROUP` terms (the caller passes slices of that length), its bases
+    /// multiplied into `product_of_bases`.
     fn multi_pow_group<const EXP_LIMBS: usize, const GROUP: usize>(
         &self,
-        (bases, exponents): (&[Form<LIMBS>], &[Uint<EXP_LIMBS>]),
-        exponent_bits: u32,
+        (bases, exponents): (&[Uint<LIMBS>], &[Int<EXP_LIMBS>]),
+        (offset, exponent_bits): (&Uint<EXP_LIMBS>, u32),
+        product_of_bases: &mut FixedMontyForm<LIMBS>,
     ) -> FixedMontyForm<LIMBS> {
         let one = FixedMontyForm::one(&self.params);
         let mut terms = [(one, Uint::<EXP_LIMBS>::ZERO); GROUP];
         for (slot, (base, exponent)) in terms.iter_mut().zip(bases.iter().zip(exponents)) {
-            *slot = (self.monty(base), *exponent);
+            let base = self.form(base);
+            *product_of_bases = product_of_bases.mul(&base);
+            *slot = (base, offset_exponent(exponent, offset));
         }
         let product = FixedMontyForm::multi_exponentiate_bounded_exp(&terms, exponent_bits);
-        // The bases and exponents may be secret (a weight's sign chose each base).
-        for (base, exponent) in &mut terms {
-            base.zeroize();
+        // The exponents are secret (weights).
+        for (_, exponent) in &mut terms {
             exponent.zeroize();
         }
         product
@@ -601,6 +588,37 @@ impl<const LIMBS: usize, const VECTORS: usize, const WIDE_LIMBS: usize> ReduceWi
         let (lo, hi) = x.split_resize::<LIMBS, LIMBS>();
         let r = FixedMontyForm::from_montgomery(*self.params.r2(), &self.params);
         self.form(&hi).mul(&r).add(&self.form(&lo)).retrieve()
+    }
+}
+
+/// Inversion modulo a square r² of public values, by way of r.
+pub trait InvertPublicBySquareRoot<Root>: Residues {
+    /// `a⁻¹ mod m` for a **public** `a`, where the modulus m is `root`²: an inversion modulo the
+    /// root, half as wide (a quarter of the work), lifted by Hensel's lemma. None if `a` is not
+    /// invertible.
+    fn invert_public_by_square_root(&self, a: &Self::Elem, root: &Odd<Root>) -> Option<Self::Elem>;
+}
+
+impl<const LIMBS: usize, const VECTORS: usize, const ROOT_LIMBS: usize>
+    InvertPublicBySquareRoot<Uint<ROOT_LIMBS>> for Modulus<LIMBS, VECTORS>
+{
+    fn invert_public_by_square_root(
+        &self,
+        a: &Uint<LIMBS>,
+        root: &Odd<Uint<ROOT_LIMBS>>,
+    ) -> Option<Uint<LIMBS>> {
+        const { assert!(LIMBS == 2 * ROOT_LIMBS, "the root is half as wide") };
+        let (low, high) = a.split_resize::<ROOT_LIMBS, ROOT_LIMBS>();
+        // The caller vouches that `a` is public.
+        let a_mod_root = Uint::rem_wide_vartime((low, high), root.as_nz_ref());
+        let y: Uint<LIMBS> = a_mod_root
+            .invert_odd_mod_vartime(root)
+            .into_option()?
+            .resize();
+        // a·y = 1 + t·r, so a·y·(2 − a·y) = (1 + t·r)(1 − t·r) = 1 − t²·r² ≡ 1 (mod r²).
+        let a_y = self.mul(a, &y);
+        let two_minus_a_y = Uint::from_u8(2).sub_mod(&a_y, self.params.modulus().as_nz_ref());
+        Some(self.mul(&y, &two_minus_a_y))
     }
 }
 
@@ -696,50 +714,53 @@ mod tests {
         }
 
         #[test]
-        fn public_inverses_all_at_once(
-            m in prop::collection::vec(any::<u8>(), 128),
-            values in prop::collection::vec(prop::collection::vec(any::<u8>(), 128), 1..6),
+        fn public_inverses_by_the_square_root(
+            root in prop::collection::vec(any::<u8>(), 64),
+            a in prop::collection::vec(any::<u8>(), 128),
+            edge in 0u8..4,
         ) {
-            let modulus = modulus(&m);
-            let m = big(modulus.modulus());
-            let values: Vec<_> = values.iter().map(|v| modulus.to_form(&uint(v))).collect();
-            let mut inverses = values.clone();
-            let all_invertible = values.iter().all(|v| {
-                num_integer::Integer::gcd(&big(&modulus.retrieve_form(v)), &m) == BigUint::from(1u8)
-            });
-            prop_assert_eq!(modulus.invert_all_public(&values, &mut inverses), all_invertible);
-            if all_invertible {
-                for (value, inverse) in values.iter().zip(&inverses) {
-                    let product = modulus.retrieve_form(&modulus.mul_forms(value, inverse));
-                    prop_assert_eq!(product, U1024::ONE);
-                }
-            }
+            let mut root = crypto_bigint::U512::from_le_slice(&root);
+            root.set_bit(0, Choice::TRUE);
+            root.set_bit(511, Choice::TRUE);
+            let root = Odd::new(root).unwrap();
+            let square: U1024 = root.as_ref().concatenating_square();
+            let modulus = Modulus::<16, { vectors_for(16) }>::new_public(Odd::new(square).unwrap());
+            // Random, 1, the root (not invertible), and −1.
+            let a = match edge {
+                0 => uint(&a).rem_vartime(modulus.params.modulus().as_nz_ref()),
+                1 => U1024::ONE,
+                2 => root.as_ref().resize(),
+                _ => square.wrapping_sub(&U1024::ONE),
+            };
+            let expected = big(&a).modinv(&big(&square));
+            let inverse = modulus.invert_public_by_square_root(&a, &root);
+            prop_assert_eq!(inverse.map(|x| big(&x)), expected);
         }
 
         #[test]
-        fn bounded_multi_exponentiation(
+        fn signed_multi_exponentiation(
             m in prop::collection::vec(any::<u8>(), 128),
             terms in prop::collection::vec(
-                (prop::collection::vec(any::<u8>(), 128), any::<u64>()),
-                1..12,
+                (prop::collection::vec(any::<u8>(), 128), any::<i64>()),
+                0..20,
             ),
-            bits in 0u32..=64,
+            bits in 0u32..=63,
         ) {
             let modulus = modulus(&m);
             let m = big(modulus.modulus());
-            let bases: Vec<_> = terms.iter().map(|(b, _)| modulus.to_form(&uint(b))).collect();
-            // Exponents within the bound, which is all multi_pow reads of them.
-            let exponents: Vec<_> = terms
-                .iter()
-                .map(|(_, e)| crypto_bigint::U128::from_u64(e.checked_shr(64 - bits).unwrap_or(0)))
-                .collect();
-            let mut expected = BigUint::from(1u8);
-            for (base, exponent) in bases.iter().zip(&exponents) {
-                let exponent = BigUint::from_bytes_le(&exponent.to_le_bytes());
-                expected = expected * big(&modulus.retrieve_form(base)).modpow(&exponent, &m) % &m;
-            }
-            let product = modulus.multi_pow(&bases, &exponents, bits);
-            prop_assert_eq!(big(&modulus.retrieve_form(&product)), expected);
+            let bases: Vec<_> = terms.iter().map(|(b, _)| uint(b)).collect();
+            // Exponents below the bound in magnitude, of either sign.
+            let exponents: Vec<_> = terms.iter().map(|(_, e)| e.checked_shr(63 - bits).unwrap_or(0)).collect();
+            let signed: Vec<_> = exponents.iter().map(|&e| crypto_bigint::I128::from_i64(e)).collect();
+            let product_of_bases = bases.iter().fold(BigUint::from(1u8), |p, b| p * big(b) % &m);
+            let expected = product_of_bases.modinv(&m).map(|_| {
+                bases.iter().zip(&exponents).fold(BigUint::from(1u8) % &m, |p, (b, &e)| {
+                    let base = if e < 0 { big(b).modinv(&m).unwrap_or_default() } else { big(b) };
+                    p * base.modpow(&BigUint::from(e.unsigned_abs()), &m) % &m
+                })
+            });
+            let product = modulus.signed_multi_pow(&bases, &signed, bits, |x| x.invert_odd_mod_vartime(modulus.params.modulus()).into_option());
+            prop_assert_eq!(product.map(|p| big(&p)), expected);
         }
     }
 }
@@ -751,7 +772,7 @@ mod ifma_tests {
     extern crate std;
 
     use super::*;
-    use crypto_bigint::{BitOps, U256, U1024};
+    use crypto_bigint::{BitOps, U256, U320, U1024};
     use num_bigint::BigUint;
     use proptest::prelude::*;
 
@@ -802,17 +823,6 @@ mod ifma_tests {
         }
     }
 
-    /// crypto-bigint's own product of two forms.
-    fn portable_mul_forms<const LIMBS: usize>(
-        params: &FixedMontyParams<LIMBS>,
-        a: &Form<LIMBS>,
-        b: &Form<LIMBS>,
-    ) -> Uint<LIMBS> {
-        let product = FixedMontyForm::from_montgomery(a.0, params)
-            .mul(&FixedMontyForm::from_montgomery(b.0, params));
-        *product.as_montgomery()
-    }
-
     /// Every operation of one IFMA kernel against num-bigint and crypto-bigint's arithmetic.
     fn check_kernel<const LIMBS: usize, const VECTORS: usize, K: ifma::Kernel>(
         ifma: &ifma::Ifma<VECTORS, K>,
@@ -821,16 +831,9 @@ mod ifma_tests {
         b: &Uint<LIMBS>,
         exponent: &U256,
     ) -> Result<(), TestCaseError> {
-        let params = &modulus.params;
         let big_m = big(modulus.modulus());
         let product = ifma.mul(a, b);
         prop_assert_eq!(big(&product), big(a) * big(b) % &big_m);
-
-        let (a_form, b_form) = (modulus.to_form(a), modulus.to_form(b));
-        let forms = ifma.mul_forms(&a_form, &b_form);
-        prop_assert_eq!(forms.0, portable_mul_forms(params, &a_form, &b_form));
-        let square = ifma.mul_forms(&a_form, &a_form);
-        prop_assert_eq!(square.0, portable_mul_forms(params, &a_form, &a_form));
 
         let power = ifma.pow(a, exponent, U256::BITS);
         prop_assert_eq!(big(&power), big(a).modpow(&big(exponent), &big_m));
@@ -843,15 +846,24 @@ mod ifma_tests {
             BigUint::from(1u8) % &big_m
         );
 
-        let bases = [a_form, b_form, modulus.to_form(&power)];
-        let exponents = [*exponent, U256::MAX, U256::ZERO];
-        let product = ifma.multi_pow(&bases, &exponents, 256, params.one());
-        let mut expected = BigUint::from(1u8);
-        for (base, e) in bases.iter().zip(&exponents) {
-            let base = big(&modulus.retrieve_form(base));
-            expected = expected * base.modpow(&big(e), &big_m) % &big_m;
+        // Exponents x, −x and −1 offset by 2^256, read over 257 bits.
+        let bases = [*a, *b, power];
+        let x: U320 = exponent.resize();
+        let exponents = [x, x.wrapping_neg(), U320::MAX].map(|e| *e.as_int());
+        let offset = U320::ONE.shl_vartime(256);
+        let big_offset = BigUint::from(1u8) << 256u32;
+        let offset_exponents = [
+            &big_offset + big(exponent),
+            &big_offset - big(exponent),
+            &big_offset - 1u8,
+        ];
+        let (product_of_bases, product) = ifma.offset_multi_pow(&bases, &exponents, &offset, 257);
+        let mut expected = (BigUint::from(1u8) % &big_m, BigUint::from(1u8) % &big_m);
+        for (base, e) in bases.iter().zip(&offset_exponents) {
+            expected.0 = expected.0 * big(base) % &big_m;
+            expected.1 = expected.1 * big(base).modpow(e, &big_m) % &big_m;
         }
-        prop_assert_eq!(big(&modulus.retrieve_form(&product)), expected);
+        prop_assert_eq!((big(&product_of_bases), big(&product)), expected);
         Ok(())
     }
 
@@ -873,15 +885,33 @@ mod ifma_tests {
         prop_assert_eq!(kernel.is_some(), ifma_enabled());
         if let Some(IfmaKernel::Avx512(kernel)) = kernel {
             check_kernel(&modulus.ifma_with(kernel), &modulus, &a, &b, &exponent)?;
-            let a_form = modulus.to_form(&a);
-            let many = modulus.multi_pow(&[a_form; 11], &[exponent; 11], 256);
-            let power = big(&a).modpow(&(big(&exponent) * 11u8), &big(&m));
-            prop_assert_eq!(big(&modulus.retrieve_form(&many)), power);
             prop_assert_eq!(
                 big(&modulus.pow_uint(&b, &exponent)),
                 big(&b).modpow(&big(&exponent), &big(&m))
             );
         }
+        // Through the modulus' dispatch (the IFMA backend where the CPU has it, else the
+        // portable one), past one group, with both signs: a^(6x) · b^(−5x), none unless a·b is
+        // invertible.
+        let x: U320 = exponent.resize();
+        let bases = [[a; 6].as_slice(), &[b; 5]].concat();
+        let exponents = [
+            [*x.as_int(); 6].as_slice(),
+            &[*x.wrapping_neg().as_int(); 5],
+        ]
+        .concat();
+        let big_m = big(&m);
+        let expected = (big(&a) * big(&b)).modinv(&big_m).map(|_| {
+            let b_inverse = big(&b).modinv(&big_m).unwrap_or_default();
+            big(&a).modpow(&(big(&exponent) * 6u8), &big_m)
+                * b_inverse.modpow(&(big(&exponent) * 5u8), &big_m)
+                % &big_m
+        });
+        let product = modulus.signed_multi_pow(&bases, &exponents, 256, |x| {
+            x.invert_odd_mod_vartime(modulus.params.modulus())
+                .into_option()
+        });
+        prop_assert_eq!(product.map(|p| big(&p)), expected);
         Ok(())
     }
 

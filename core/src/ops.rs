@@ -7,7 +7,7 @@
 
 use crypto_bigint::{CtSelect, Int};
 
-use crate::modexp::Residues;
+use crate::modexp::{InvertPublicBySquareRoot, Residues};
 use crate::{Ciphertext, Error, KeySize, Plaintext, PublicKey, Result};
 
 impl<S: KeySize> PublicKey<S> {
@@ -61,10 +61,12 @@ impl<S: KeySize> PublicKey<S> {
     /// c⁻¹ mod n², for a ciphertext of this key.
     pub(crate) fn invert(&self, c: &Ciphertext<S>) -> Result<S::NSquared> {
         self.check(c)?;
-        // A ciphertext is public, and so is whether it is invertible: variable time is fine.
-        self.n_squared
-            .invert_public(c.value())
-            .into_option()
+        self.invert_public(c.value())
             .ok_or(Error::InvalidCiphertext)
+    }
+
+    /// x⁻¹ mod n² for a **public** x (a ciphertext, a product of them): variable time.
+    pub(crate) fn invert_public(&self, x: &S::NSquared) -> Option<S::NSquared> {
+        self.n_squared.invert_public_by_square_root(x, &self.n)
     }
 }

@@ -11,7 +11,9 @@ use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
 use crate::memcheck::declassify_value;
-use crate::modexp::{Modulus, PowBy, ReduceWide, Residues, Wide, vectors_for};
+use crate::modexp::{
+    InvertPublicBySquareRoot, Modulus, PowBy, ReduceWide, Residues, Wide, vectors_for,
+};
 
 /// The bounds every integer type of a key size meets, and its fixed-length big-endian bytes.
 pub trait Integer:
@@ -27,6 +29,10 @@ pub trait Integer:
 {
     /// Bytes in the big-endian encoding.
     const BYTES: usize;
+
+    /// Whether `self` is invertible modulo an odd `modulus` (for `self` below it, in Z*_m), by
+    /// crypto-bigint's constant-time inversion: its gcd is not constant-time.
+    fn is_unit_mod(&self, modulus: &Odd<Self>) -> Choice;
     /// Decimal digits of the widest value, [`decimal_digits`] of the type's bits: the buffer
     /// [`Self::write_decimal`] needs.
     const DECIMAL_DIGITS: usize;
@@ -158,6 +164,10 @@ pub const fn decimal_digits(bits: usize) -> usize {
 impl<const LIMBS: usize> Integer for Uint<LIMBS> {
     const BYTES: usize = Uint::<LIMBS>::BYTES;
     const DECIMAL_DIGITS: usize = decimal_digits(Uint::<LIMBS>::BITS as usize);
+
+    fn is_unit_mod(&self, modulus: &Odd<Self>) -> Choice {
+        self.invert_odd_mod(modulus).is_some()
+    }
 }
 
 /// A Paillier key size: how many bits n has, and the fixed-width integer types of n, n², p and p².
@@ -191,7 +201,10 @@ pub trait KeySize: sealed::Sealed + Copy + Debug + Default + Eq + Send + Sync + 
     type ModN: Residues<Elem = Self::N> + PowBy<Self::N>;
     /// Arithmetic modulo n².
     #[doc(hidden)]
-    type ModNSquared: Residues<Elem = Self::NSquared> + PowBy<Self::N> + Eq;
+    type ModNSquared: Residues<Elem = Self::NSquared>
+        + PowBy<Self::N>
+        + InvertPublicBySquareRoot<Self::N>
+        + Eq;
 
     /// Montgomery parameters for the public modulus n.
     #[doc(hidden)]
