@@ -5,17 +5,24 @@ use zeroize::Zeroizing;
 
 use crate::keys::PrimeFactor;
 use crate::modexp::{PowBy, ReduceWide, Residues, Wide};
-use crate::parallel::join;
 use crate::{Ciphertext, KeySize, Plaintext, PrivateKey, Result};
 
 impl<S: KeySize> PrivateKey<S> {
     /// Decrypts `c`; refuses a ciphertext of another key.
     pub fn decrypt(&self, c: &Ciphertext<S>) -> Result<Plaintext<S>> {
         self.public.check(c)?;
-        let (m_p, m_q) = join(
-            || Zeroizing::new(self.p.decrypt(c.value())),
-            || Zeroizing::new(self.q.decrypt(c.value())),
+        // x_p gives away p through gcd(x_p − 1, n): every temporary is wiped when dropped.
+        let (p, q) = (&self.p, &self.q);
+        let reduced_p = Zeroizing::new(p.mod_p_squared.reduce_wide(c.value()));
+        let reduced_q = Zeroizing::new(q.mod_p_squared.reduce_wide(c.value()));
+        let (x_p, x_q) = p.mod_p_squared.pow_pair(
+            &q.mod_p_squared,
+            (&reduced_p, &p.p_minus_one),
+            (&reduced_q, &q.p_minus_one),
         );
+        let (x_p, x_q) = (Zeroizing::new(x_p), Zeroizing::new(x_q));
+        let m_p = Zeroizing::new(p.plaintext_half(&x_p));
+        let m_q = Zeroizing::new(q.plaintext_half(&x_q));
         Ok(Plaintext::new_unchecked(
             self.recombine(&m_p, &m_q),
             Some(self.public.fingerprint),
@@ -32,11 +39,8 @@ impl<S: KeySize> PrivateKey<S> {
 }
 
 impl<S: KeySize> PrimeFactor<S> {
-    /// m mod p = L_p(c^(p−1) mod p²) · h_p mod p, with L_p(x) = (x − 1)/p.
-    fn decrypt(&self, c: &S::NSquared) -> S::P {
-        // x gives away p through gcd(x − 1, n): every temporary is wiped when dropped.
-        let reduced = Zeroizing::new(self.mod_p_squared.reduce_wide(c));
-        let x = Zeroizing::new(self.mod_p_squared.pow(&reduced, &self.p_minus_one));
+    /// m mod p = L_p(x) · h_p mod p, with x = c^(p−1) mod p² and L_p(x) = (x − 1)/p.
+    fn plaintext_half(&self, x: &S::PSquared) -> S::P {
         // x ≡ 1 (mod p), so x − 1 = p·k exactly with k < p: k is the low half of x − 1 times
         // p⁻¹ mod 2^|p| (division by multiplication, as GMP's divexact does; no secret divisor).
         let k = Zeroizing::new(

@@ -12,7 +12,6 @@ use zeroize::Zeroizing;
 use crate::keys::PrimeFactor;
 use crate::memcheck::declassify;
 use crate::modexp::{PowBy, ReduceWide, Residues, Wide};
-use crate::parallel::join;
 use crate::size::Integer as _;
 use crate::{Ciphertext, KeySize, Plaintext, PrivateKey, PublicKey, Result};
 
@@ -128,8 +127,13 @@ impl<S: KeySize> PrivateKey<S> {
     fn random_r_pow_n<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> S::NSquared {
         let x_p = self.p.random_unit(rng);
         let x_q = self.q.random_unit(rng);
-        let (z_p, z_q) = join(|| self.p.pth_power(&x_p), || self.q.pth_power(&x_q));
-        self.recombine_squared(&z_p, &z_q)
+        let (p, q) = (&self.p, &self.q);
+        let (z_p, z_q) = p.mod_p_squared.pow_pair(
+            &q.mod_p_squared,
+            (&S::PSquared::widen(&x_p), &p.prime),
+            (&S::PSquared::widen(&x_q), &q.prime),
+        );
+        self.recombine_squared(&Zeroizing::new(z_p), &Zeroizing::new(z_q))
     }
 
     /// For the known answers, which fix r (`hazmat`).
@@ -183,10 +187,5 @@ impl<S: KeySize> PrimeFactor<S> {
                 return x;
             }
         }
-    }
-
-    /// x^p mod p², wiped when dropped.
-    fn pth_power(&self, x: &S::P) -> Zeroizing<S::PSquared> {
-        Zeroizing::new(self.mod_p_squared.pow(&S::PSquared::widen(x), &self.prime))
     }
 }

@@ -18,6 +18,16 @@ pub(crate) fn join<A: Send, B: Send>(
     (a(), b())
 }
 
+/// Whether [`join`] would run its halves on two threads from here: the `parallel` feature is
+/// on, rayon's pool runs, and this thread is not one of its workers, whose siblings may be busy
+/// with the rest of a batch. Public facts only.
+pub(crate) fn two_threads_free() -> bool {
+    #[cfg(feature = "parallel")]
+    return pool_started() && rayon::current_thread_index().is_none();
+    #[cfg(not(feature = "parallel"))]
+    false
+}
+
 /// Whether rayon's global pool runs: started here if no one has. `rayon::join` would panic where
 /// its pool cannot start (no threads allowed, e.g. under a process limit); then both halves run
 /// here.

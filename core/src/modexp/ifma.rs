@@ -214,6 +214,7 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
     }
 
     /// `a · b mod m`, fully reduced, for `a`, `b` of the modulus' width.
+    #[inline(never)]
     pub(super) fn mul<const LIMBS: usize>(&self, a: &Uint<LIMBS>, b: &Uint<LIMBS>) -> Uint<LIMBS> {
         let (mut a, mut b) = (Digits::from_uint(a), Digits::from_uint(b));
         // AMM(AMM(a, b), R²) = a·b.
@@ -225,6 +226,7 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
     }
 
     /// `base^exponent mod m` over the low `exponent_bits` bits of the exponent, in fixed windows.
+    #[inline(never)]
     pub(super) fn pow<const LIMBS: usize, const EXP_LIMBS: usize>(
         &self,
         base: &Uint<LIMBS>,
@@ -257,8 +259,49 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
         power.to_uint()
     }
 
+    /// `[base^exponent mod m, other_base^other_exponent mod m']` for this modulus m and
+    /// `other`'s m', of the same width, over every bit of both exponents: [`Self::pow`] twice in
+    /// one pass, each product paired with the other's ([`Kernel::amm_pair`]), as RSAZ's dual
+    /// exponentiation does for RSA's CRT halves.
+    #[inline(never)]
+    pub(super) fn pow_pair<const LIMBS: usize, const EXP_LIMBS: usize>(
+        &self,
+        other: &Self,
+        bases: [&Uint<LIMBS>; 2],
+        exponents: [&Uint<EXP_LIMBS>; 2],
+    ) -> [Uint<LIMBS>; 2] {
+        let mut tables = [
+            self.powers(&Digits::from_uint(bases[0])),
+            other.powers(&Digits::from_uint(bases[1])),
+        ];
+        let entries = |tables: &[[Digits<N>; TABLE]; 2], window| {
+            let [first, second] = exponents.map(|e| window_at(e.as_words(), window, WINDOW));
+            [
+                self.kernel.select(&tables[0], first),
+                self.kernel.select(&tables[1], second),
+            ]
+        };
+        // The top window picks the first products: no squarings of 1.
+        let windows = Uint::<EXP_LIMBS>::BITS.div_ceil(WINDOW);
+        let mut products = entries(&tables, windows - 1);
+        for window in (0..windows - 1).rev() {
+            for _ in 0..WINDOW {
+                products = self.amm_pair(other, &products, &products);
+            }
+            products = self.amm_pair(other, &products, &entries(&tables, window));
+        }
+        tables.zeroize();
+        let powers = [
+            self.out_of_montgomery(&products[0]).to_uint(),
+            other.out_of_montgomery(&products[1]).to_uint(),
+        ];
+        products.zeroize();
+        powers
+    }
+
     /// `base^exponent mod m` for a **public** exponent, by a sliding window: the schedule, and
     /// which table entry each step reads, follow the exponent's bits.
+    #[inline(never)]
     pub(super) fn pow_public_exponent<const LIMBS: usize, const EXP_LIMBS: usize>(
         &self,
         base: &Uint<LIMBS>,
@@ -292,6 +335,7 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
     /// read over its low `exponent_bits` bits: Straus' interleaved windows in groups of
     /// [`MULTI_POW_GROUP`] bases, the squarings shared within a group. Terms past the shorter
     /// slice are ignored.
+    #[inline(never)]
     pub(super) fn offset_multi_pow<const LIMBS: usize, const EXP_LIMBS: usize>(
         &self,
         bases: &[Uint<LIMBS>],
@@ -354,6 +398,24 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
 
     fn amm(&self, a: &Digits<N>, b: &Digits<N>) -> Digits<N> {
         self.kernel.amm(&self.modulus, self.neg_inverse, a, b)
+    }
+
+    /// AMM(a₀, b₀) modulo this modulus and AMM(a₁, b₁) modulo `other`'s, together.
+    fn amm_pair(&self, other: &Self, a: &[Digits<N>; 2], b: &[Digits<N>; 2]) -> [Digits<N>; 2] {
+        self.kernel.amm_pair([
+            AmmInputs {
+                modulus: &self.modulus,
+                neg_inverse: self.neg_inverse,
+                a: &a[0],
+                b: &b[0],
+            },
+            AmmInputs {
+                modulus: &other.modulus,
+                neg_inverse: other.neg_inverse,
+                a: &a[1],
+                b: &b[1],
+            },
+        ])
     }
 
     /// 1 in Montgomery form: AMM(R², 1) = R mod m (below 2m).
@@ -423,12 +485,23 @@ pub(super) trait Kernel: Copy {
         a: &Digits<N>,
         b: &Digits<N>,
     ) -> Digits<N>;
+    /// Two independent AMMs at once.
+    fn amm_pair<const N: usize>(self, pair: [AmmInputs<'_, N>; 2]) -> [Digits<N>; 2];
     /// `table[index]`, every entry read, the one at `index` kept under a mask.
     fn select<const N: usize, const T: usize>(
         self,
         table: &[Digits<N>; T],
         index: u64,
     ) -> Digits<N>;
+}
+
+/// The operands of one AMM in [`Kernel::amm_pair`].
+#[derive(Clone, Copy)]
+pub(super) struct AmmInputs<'a, const N: usize> {
+    modulus: &'a Digits<N>,
+    neg_inverse: u64,
+    a: &'a Digits<N>,
+    b: &'a Digits<N>,
 }
 
 /// The 8-lane operations the kernel is written in: one vector type, inlined into the caller.
@@ -457,10 +530,88 @@ trait Lanes: Copy {
     ) -> Self::Vector;
 }
 
-/// The AMM on any [`Lanes`], after OpenSSL's `amm52x20_x1`: for each digit b_i of b, add a·b_i
-/// and q·m (q chosen to clear the lowest digit) as low halves, drop the lowest digit (its carry
-/// to the next), then add the high halves. Digits may exceed 52 bits in between (at most 4
-/// halves below 2^52 a step, 8·N steps: below 2^62); one carry pass normalizes them at the end.
+/// One AMM on any [`Lanes`] in progress, a digit of b at a time, after OpenSSL's `amm52x20_x1`:
+/// for each digit b_i of b, add a·b_i and q·m (q chosen to clear the lowest digit) as low
+/// halves, drop the lowest digit (its carry to the next), then add the high halves. Digits may
+/// exceed 52 bits in between (at most 4 halves below 2^52 a step, 8·N steps: below 2^62); one
+/// carry pass normalizes them at the end.
+struct Amm<L: Lanes, const N: usize> {
+    a: [L::Vector; N],
+    modulus: [L::Vector; N],
+    sum: [L::Vector; N],
+    a0: u64,
+    m0: u64,
+    neg_inverse: u64,
+    /// The lowest digit of `sum`, also kept in a scalar register for the choice of q.
+    low: u64,
+}
+
+impl<L: Lanes, const N: usize> Amm<L, N> {
+    #[inline(always)]
+    fn new(lanes: L, modulus: &Digits<N>, neg_inverse: u64, a: &Digits<N>) -> Self {
+        let mut amm = Self {
+            a: [lanes.zero(); N],
+            modulus: [lanes.zero(); N],
+            sum: [lanes.zero(); N],
+            a0: a.0[0][0],
+            m0: modulus.0[0][0],
+            neg_inverse,
+            low: 0,
+        };
+        for ((av, mv), (ad, md)) in amm
+            .a
+            .iter_mut()
+            .zip(&mut amm.modulus)
+            .zip(a.0.iter().zip(&modulus.0))
+        {
+            *av = lanes.load(ad);
+            *mv = lanes.load(md);
+        }
+        amm
+    }
+
+    #[inline(always)]
+    fn step(&mut self, lanes: L, b_digit: u64) {
+        let mut low = self
+            .low
+            .wrapping_add(self.a0.wrapping_mul(b_digit) & DIGIT_MASK);
+        let q = low.wrapping_mul(self.neg_inverse) & DIGIT_MASK;
+        low = low.wrapping_add(self.m0.wrapping_mul(q) & DIGIT_MASK);
+        let carry = low >> DIGIT_BITS;
+        let (b_vector, q_vector) = (lanes.splat(b_digit), lanes.splat(q));
+        let sum = &mut self.sum;
+        for ((s, &av), &mv) in sum.iter_mut().zip(&self.a).zip(&self.modulus) {
+            *s = lanes.madd52lo(lanes.madd52lo(*s, av, b_vector), mv, q_vector);
+        }
+        for j in 0..N {
+            let high = if j + 1 < N { sum[j + 1] } else { lanes.zero() };
+            sum[j] = lanes.shift_down(high, sum[j]);
+        }
+        sum[0] = lanes.add_to_lane_0(sum[0], carry);
+        for ((s, &av), &mv) in sum.iter_mut().zip(&self.a).zip(&self.modulus) {
+            *s = lanes.madd52hi(lanes.madd52hi(*s, av, b_vector), mv, q_vector);
+        }
+        self.low = lanes.lane_0(sum[0]);
+    }
+
+    #[inline(always)]
+    fn finish(self, lanes: L) -> Digits<N> {
+        let mut out = Digits::ZERO;
+        for (digits, &vector) in out.0.iter_mut().zip(&self.sum) {
+            *digits = lanes.store(vector);
+        }
+        // The sum is below 2m < R: the carry out of the top digit is 0.
+        let mut carry = 0u64;
+        for digit in out.0.as_flattened_mut() {
+            let value = digit.wrapping_add(carry);
+            *digit = value & DIGIT_MASK;
+            carry = value >> DIGIT_BITS;
+        }
+        out
+    }
+}
+
+/// The AMM a·b·R⁻¹ on any [`Lanes`].
 #[inline(always)]
 fn amm_on<L: Lanes, const N: usize>(
     lanes: L,
@@ -469,52 +620,32 @@ fn amm_on<L: Lanes, const N: usize>(
     a: &Digits<N>,
     b: &Digits<N>,
 ) -> Digits<N> {
-    let mut a_vectors = [lanes.zero(); N];
-    let mut m_vectors = [lanes.zero(); N];
-    for ((av, mv), (ad, md)) in a_vectors
-        .iter_mut()
-        .zip(&mut m_vectors)
-        .zip(a.0.iter().zip(&modulus.0))
-    {
-        *av = lanes.load(ad);
-        *mv = lanes.load(md);
-    }
-    let mut sum = [lanes.zero(); N];
-    let a0 = a.0[0][0];
-    let m0 = modulus.0[0][0];
-    // The lowest digit of `sum`, also kept in a scalar register for the choice of q.
-    let mut low = 0u64;
+    let mut amm = Amm::new(lanes, modulus, neg_inverse, a);
     for &b_digit in b.0.as_flattened() {
-        low = low.wrapping_add(a0.wrapping_mul(b_digit) & DIGIT_MASK);
-        let q = low.wrapping_mul(neg_inverse) & DIGIT_MASK;
-        low = low.wrapping_add(m0.wrapping_mul(q) & DIGIT_MASK);
-        let carry = low >> DIGIT_BITS;
-        let (b_vector, q_vector) = (lanes.splat(b_digit), lanes.splat(q));
-        for ((s, &av), &mv) in sum.iter_mut().zip(&a_vectors).zip(&m_vectors) {
-            *s = lanes.madd52lo(lanes.madd52lo(*s, av, b_vector), mv, q_vector);
-        }
-        for j in 0..N {
-            let high = if j + 1 < N { sum[j + 1] } else { lanes.zero() };
-            sum[j] = lanes.shift_down(high, sum[j]);
-        }
-        sum[0] = lanes.add_to_lane_0(sum[0], carry);
-        for ((s, &av), &mv) in sum.iter_mut().zip(&a_vectors).zip(&m_vectors) {
-            *s = lanes.madd52hi(lanes.madd52hi(*s, av, b_vector), mv, q_vector);
-        }
-        low = lanes.lane_0(sum[0]);
+        amm.step(lanes, b_digit);
     }
-    let mut out = Digits::ZERO;
-    for (digits, &vector) in out.0.iter_mut().zip(&sum) {
-        *digits = lanes.store(vector);
+    amm.finish(lanes)
+}
+
+/// Two independent AMMs, their steps interleaved: each one's serial chain (a digit's q waits
+/// for the previous step) fills the other's latency, as in OpenSSL's dual `amm52x20_x2`.
+#[inline(always)]
+fn amm_pair_on<L: Lanes, const N: usize>(lanes: L, pair: [AmmInputs<'_, N>; 2]) -> [Digits<N>; 2] {
+    let [first, second] = pair;
+    let mut first_amm = Amm::new(lanes, first.modulus, first.neg_inverse, first.a);
+    let mut second_amm = Amm::new(lanes, second.modulus, second.neg_inverse, second.a);
+    for (&x, &y) in first
+        .b
+        .0
+        .as_flattened()
+        .iter()
+        .zip(second.b.0.as_flattened())
+    {
+        first_amm.step(lanes, x);
+        second_amm.step(lanes, y);
     }
-    // The sum is below 2m < R: the carry out of the top digit is 0.
-    let mut carry = 0u64;
-    for digit in out.0.as_flattened_mut() {
-        let value = digit.wrapping_add(carry);
-        *digit = value & DIGIT_MASK;
-        carry = value >> DIGIT_BITS;
-    }
-    out
+    // Not `map`: its closure is not always inlined, and the kernel must call nothing.
+    [first_amm.finish(lanes), second_amm.finish(lanes)]
 }
 
 #[inline(always)]
@@ -569,6 +700,18 @@ impl Kernel for Avx512 {
         unsafe { amm_avx512(self, modulus, neg_inverse, a, b) }
     }
 
+    fn amm_pair<const N: usize>(self, pair: [AmmInputs<'_, N>; 2]) -> [Digits<N>; 2] {
+        #[target_feature(enable = "avx512f,avx512ifma")]
+        fn amm_pair_avx512<const N: usize>(
+            lanes: Avx512,
+            pair: [AmmInputs<'_, N>; 2],
+        ) -> [Digits<N>; 2] {
+            amm_pair_on(lanes, pair)
+        }
+        // SAFETY: as in `amm`.
+        unsafe { amm_pair_avx512(self, pair) }
+    }
+
     fn select<const N: usize, const T: usize>(
         self,
         table: &[Digits<N>; T],
@@ -587,7 +730,8 @@ impl Kernel for Avx512 {
     }
 }
 
-// Each method is inlined into `amm_avx512`/`select_avx512`, which enable the features: the
+// Each method is inlined into `amm_avx512`/`amm_pair_avx512`/`select_avx512`, which enable the
+// features: the
 // `unsafe` blocks below only say that the CPU has them, which owning an `Avx512` proves.
 impl Lanes for Avx512 {
     type Vector = __m512i;
@@ -675,6 +819,10 @@ impl Kernel for Emulated {
         b: &Digits<N>,
     ) -> Digits<N> {
         amm_on(self, modulus, neg_inverse, a, b)
+    }
+
+    fn amm_pair<const N: usize>(self, pair: [AmmInputs<'_, N>; 2]) -> [Digits<N>; 2] {
+        amm_pair_on(self, pair)
     }
 
     fn select<const N: usize, const T: usize>(
