@@ -230,7 +230,9 @@ def main():
         out.append(f"- {title}: {ct}.")
     out.append(
         "\nThe raw rows run each library's exponentiation on random odd moduli of the given width "
-        "with full-width exponents: crypto-bigint's `FixedMontyForm::pow` (what Hecate calls), "
+        "with full-width exponents: crypto-bigint's `FixedMontyForm::pow` (Hecate's portable "
+        "arithmetic; on a CPU with AVX-512 IFMA Hecate's protocol rows run its own backend "
+        "instead), "
         "GMP's `mpz_powm` and `mpz_powm_sec` (through rug). In the protocol rows, GMP appears "
         "inside fast-paillier (powm), libpaillier (powm_sec) and python-paillier (gmpy2: powm)."
     )

@@ -234,7 +234,8 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
         exponent_bits: u32,
     ) -> Uint<LIMBS> {
         let base = Digits::from_uint(base);
-        let mut table = self.powers(&base);
+        let mut table = [Digits::ZERO; TABLE];
+        self.powers(&base, &mut table);
         let exponent = exponent.as_words();
         let windows = exponent_bits.div_ceil(WINDOW);
         // The top window picks the first product: no squarings of 1.
@@ -270,10 +271,10 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
         bases: [&Uint<LIMBS>; 2],
         exponents: [&Uint<EXP_LIMBS>; 2],
     ) -> [Uint<LIMBS>; 2] {
-        let mut tables = [
-            self.powers(&Digits::from_uint(bases[0])),
-            other.powers(&Digits::from_uint(bases[1])),
-        ];
+        let mut tables = [[Digits::ZERO; TABLE]; 2];
+        let [first, second] = &mut tables;
+        self.powers(&Digits::from_uint(bases[0]), first);
+        other.powers(&Digits::from_uint(bases[1]), second);
         let entries = |tables: &[[Digits<N>; TABLE]; 2], window| {
             let [first, second] = exponents.map(|e| window_at(e.as_words(), window, WINDOW));
             [
@@ -436,9 +437,10 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
         self.reduce(&self.amm(x, &Digits::power_of_two(0)))
     }
 
-    /// x⁰ … x¹⁵ in Montgomery form, below 2m.
-    fn powers(&self, base: &Digits<N>) -> [Digits<N>; TABLE] {
-        let mut table = [self.one(); TABLE];
+    /// x⁰ … x¹⁵ in Montgomery form, below 2m, into `table`.
+    fn powers(&self, base: &Digits<N>, table: &mut [Digits<N>; TABLE]) {
+        // Filled in place: a returned table would be copied, and the stack is tight in no_std.
+        table[0] = self.one();
         let x = self.amm(base, &self.r_squared);
         let mut power = x;
         for slot in table.iter_mut().skip(1) {
@@ -446,7 +448,6 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
             power = self.amm(&power, &x);
         }
         power.zeroize();
-        table
     }
 }
 
