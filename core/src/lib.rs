@@ -73,7 +73,7 @@ pub use size::InsecureTest1024;
 pub use size::{Integer, KeySize, Paillier2048, Paillier3072, Paillier4096, decimal_digits};
 pub use wire::{
     Answer, Fingerprint, Kind, MAX_MESSAGE_LEN, Query, answer_addressee, key_bits,
-    public_key_with_proof,
+    public_key_with_proof, query_fingerprint,
 };
 
 pub use crypto_bigint;

@@ -793,6 +793,13 @@ impl<S: KeySize> Query<S> {
     }
 }
 
+/// The key fingerprint a query message names (public), checked against nothing: the key and the
+/// ciphertexts are not decoded. A company keys its per-customer limits on it before any work;
+/// [`Query::from_bytes`] refuses a query whose fingerprint is not its key's.
+pub fn query_fingerprint(message: &[u8]) -> Result<Fingerprint> {
+    Ok(body::<QueryBody<&[u8], &[u8], &str>>(open(message, Kind::Query)?)?.fingerprint)
+}
+
 /// The key fingerprint and model an answer message names (public), without checking its
 /// ciphertext, which needs the key.
 pub fn answer_addressee(message: &[u8]) -> Result<(Fingerprint, ModelId)> {

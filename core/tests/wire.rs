@@ -17,6 +17,7 @@ use hecate::{
     Answer, DEFAULT_FEATURE_EXPONENT, Error, FeatureSpec, InsecureTest1024, KEY_PROOF_ROUNDS,
     KdfParams, KeySize, Kind, MAX_MESSAGE_LEN, Model, ModelCard, Paillier2048, PrivateKey,
     PublicKey, Query, Sealed, SealedHeader, Subject, key_bits, public_key_with_proof,
+    query_fingerprint,
 };
 
 type Small = InsecureTest1024;
@@ -294,9 +295,10 @@ fn every_message_round_trips() {
             if !proven {
                 q.proof = None;
             }
-            let decoded =
-                Query::<Small>::from_bytes(&bytes(|out| q.to_bytes(out))).expect("decodes");
+            let message = bytes(|out| q.to_bytes(out));
+            let decoded = Query::<Small>::from_bytes(&message).expect("decodes");
             assert_eq!(decoded, q);
+            assert_eq!(query_fingerprint(&message), Ok(q.key.fingerprint()));
             assert_eq!(decoded.verify_key().is_ok(), proven);
         }
     }

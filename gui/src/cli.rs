@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 use hecate::{Model, ModelCard};
 use hecate_gui::files::{self, Access};
 use hecate_gui::sealing::{self, Passphrase};
-use hecate_gui::workflows::{bench, decrypt, encrypt, inspect, keygen, predict, train};
+use hecate_gui::service::{self, Company, Limits, Rate, Server, Tls};
+use hecate_gui::workflows::{ask, bench, decrypt, encrypt, inspect, keygen, predict, train};
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
@@ -198,6 +199,83 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         passphrase_file: Option<PathBuf>,
     },
+    /// Serve a model over HTTP (company only): its card and predictions, with the checks of
+    /// `predict`, rate limits and metrics.
+    Serve {
+        /// The model file.
+        #[arg(long)]
+        model: PathBuf,
+        /// Read the model's passphrase from the first line of FILE (default: ask on the terminal).
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+        /// The model card to publish (default: the .card file beside the model, as `train`
+        /// writes it).
+        #[arg(long)]
+        card: Option<PathBuf>,
+        /// The address and port to listen on; port 0 takes a free one (the address is printed).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// The TLS certificate chain (PEM); with --tls-key, the service speaks HTTPS only.
+        #[arg(long, requires = "tls_key", value_name = "PEM")]
+        tls_cert: Option<PathBuf>,
+        /// The TLS certificate's private key (PEM).
+        #[arg(long, requires = "tls_cert", value_name = "PEM")]
+        tls_key: Option<PathBuf>,
+        /// Serve plain HTTP on an address other than loopback (behind a reverse proxy that
+        /// terminates TLS).
+        #[arg(long, conflicts_with = "tls_cert")]
+        allow_plain_http: bool,
+        /// Also answer python-paillier queries (POST /v1/predict/phe-json), which come without a
+        /// proof of a well-formed key and get no answer mask: a cheating customer can read the
+        /// whole model from one answer.
+        #[arg(long)]
+        allow_unprotected: bool,
+        /// Predictions queued or running at once; more are refused (503).
+        #[arg(long, default_value_t = Limits::default().max_in_flight, value_parser = count_parser)]
+        max_in_flight: usize,
+        /// Open connections at once; more wait to be accepted.
+        #[arg(long, default_value_t = Limits::default().max_connections, value_parser = count_parser)]
+        max_connections: usize,
+        /// Requests to /v1/ from one address (an IPv6 one by its /64): COUNT/s, COUNT/min,
+        /// COUNT/h or off; refused with 429 beyond.
+        #[arg(long, default_value = "20/s", value_parser = rate_parser)]
+        rate_per_address: RateOrOff,
+        /// Predictions for one customer key: COUNT/s, COUNT/min, COUNT/h or off.
+        #[arg(long, default_value = "60/min", value_parser = rate_parser)]
+        rate_per_key: RateOrOff,
+        /// Seconds a client may take to send a request's headers or body, or between two reads
+        /// or writes.
+        #[arg(long, default_value = "10", value_parser = timeout_parser)]
+        timeout: Duration,
+    },
+    /// Ask a company's service for a prediction (customer): fetch its card, encrypt the values,
+    /// send the query, check and decrypt the answer.
+    Ask {
+        /// The company's service, e.g. `http://127.0.0.1:8080` or `https://predict.example.com`.
+        #[arg(long)]
+        url: String,
+        /// The customer's private key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Read the private key's passphrase from the first line of FILE (default: ask on the
+        /// terminal).
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+        /// The feature values, comma-separated, in the card's order (e.g. 36,5,5,1); `-` reads
+        /// them from standard input.
+        #[arg(long, allow_hyphen_values = true, value_parser = values_parser)]
+        values: Values,
+        /// Seconds to wait for each exchange with the company.
+        #[arg(long, default_value = "30", value_parser = timeout_parser)]
+        timeout: Duration,
+        /// Check an https service's certificate against this CA certificate (PEM) instead of the
+        /// public roots.
+        #[arg(long, value_name = "PEM")]
+        ca_cert: Option<PathBuf>,
+        /// Print one JSON object instead of the value.
+        #[arg(long)]
+        json: bool,
+    },
     /// Operations per second of each step on this machine, single-threaded (but Argon2id).
     Bench {
         /// Bits of the modulus n: 2048, 3072 or 4096.
@@ -291,6 +369,28 @@ fn seconds_parser(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
         Ok(seconds) if (0.0..=3600.0).contains(&seconds) => Ok(Duration::from_secs_f64(seconds)),
         _ => Err("seconds from 0 to 3600".into()),
+    }
+}
+
+fn count_parser(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(count @ 1..=65536) => Ok(count),
+        _ => Err("a count from 1 to 65536".into()),
+    }
+}
+
+/// A rate, or none for `off`: an alias, so that clap takes `off` as a value rather than the
+/// argument as optional.
+type RateOrOff = Option<Rate>;
+
+fn rate_parser(text: &str) -> Result<RateOrOff, String> {
+    Rate::parse(text).map_err(|error| error.to_string())
+}
+
+fn timeout_parser(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if (0.1..=3600.0).contains(&seconds) => Ok(Duration::from_secs_f64(seconds)),
+        _ => Err("seconds from 0.1 to 3600".into()),
     }
 }
 
@@ -426,6 +526,78 @@ pub fn run(command: Command) -> Result<()> {
             }
             Ok(())
         }
+        Command::Serve {
+            model,
+            passphrase_file,
+            card,
+            listen,
+            tls_cert,
+            tls_key,
+            allow_plain_http,
+            allow_unprotected,
+            max_in_flight,
+            max_connections,
+            rate_per_address,
+            rate_per_key,
+            timeout,
+        } => {
+            let model_file = read_secret(&model, passphrase_file.as_deref(), hecate::Kind::Model)?;
+            let card_path = card.unwrap_or_else(|| model.with_extension("card"));
+            let card_file = files::read(&card_path).with_context(|| {
+                "the model's card (train writes it beside the model; or --card)".to_owned()
+            })?;
+            let model =
+                Model::from_bytes(&model_file).with_context(|| model.display().to_string())?;
+            let company = Company::new(model, &card_file, allow_unprotected)
+                .with_context(|| card_path.display().to_string())?;
+            let tls = match (tls_cert, tls_key) {
+                (Some(certificate), Some(key)) => Some(Tls::from_pem_files(&certificate, &key)?),
+                _ => None,
+            };
+            let limits = Limits {
+                max_in_flight,
+                max_connections,
+                per_address: rate_per_address,
+                per_key: rate_per_key,
+                timeout,
+                ..Limits::default()
+            };
+            run_serve(company, limits, listen, tls, allow_plain_http)
+        }
+        Command::Ask {
+            url,
+            key,
+            passphrase_file,
+            values,
+            timeout,
+            ca_cert,
+            json,
+        } => {
+            let values = values.read()?;
+            let ca_cert = ca_cert.as_deref().map(files::read).transpose()?;
+            let company = ask::Company::new(&url, timeout, ca_cert.as_deref())?;
+            if company.is_plain_http_to_another_host() {
+                eprintln!(
+                    "hecate: warning: plain HTTP to another machine: anyone on the way can replace \
+                     the card or the answer (not read your values); use https://"
+                );
+            }
+            let key_file = read_secret(&key, passphrase_file.as_deref(), hecate::Kind::PrivateKey)?;
+            let pair = keygen::open(&key_file).with_context(|| key.display().to_string())?;
+            let asked = ask::ask(&company, pair.key.as_ref(), &values)?;
+            if json {
+                let line = serde_json::json!({
+                    "value": asked.prediction.value,
+                    "model": asked.prediction.model.to_string(),
+                    "key": asked.prediction.fingerprint.to_string(),
+                    "target": asked.card.target(),
+                });
+                println!("{line}");
+            } else {
+                println!("{}", asked.prediction.value);
+            }
+            Ok(())
+        }
         Command::Bench {
             bits,
             seconds,
@@ -480,6 +652,38 @@ pub fn run(command: Command) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Serves `company` until SIGTERM or Ctrl-C, logging to standard error; the address it listens
+/// on goes to standard output first (with port 0, the one the system chose).
+fn run_serve(
+    company: Company,
+    limits: Limits,
+    listen: std::net::SocketAddr,
+    tls: Option<Tls>,
+    allow_plain_http: bool,
+) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HECATE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let runtime = service::runtime()?;
+    runtime.block_on(async {
+        let card = company.card().clone();
+        let server = Server::bind(listen, company, limits, tls, allow_plain_http).await?;
+        let scheme = if server.is_tls() { "https" } else { "http" };
+        println!("listening on {scheme}://{}", server.local_addr()?);
+        tracing::info!(
+            model = %card.id(),
+            target = card.target(),
+            features = card.features().len(),
+            "serving"
+        );
+        server.run(service::signalled()).await
+    })
 }
 
 /// The passphrase on the first line of a passphrase file.

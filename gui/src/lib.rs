@@ -6,6 +6,7 @@ pub mod app;
 pub mod files;
 pub mod interop;
 pub mod sealing;
+pub mod service;
 pub mod workflows;
 
 /// Runs `$body` with the type `$size` bound to the key size of `$bits` bits, or fails with a clear

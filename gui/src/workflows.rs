@@ -1,4 +1,4 @@
-//! One module per job: keygen, encrypt, train, predict, decrypt, inspect, bench. No printing, no
+//! One module per job: keygen, encrypt, train, predict, decrypt, ask, inspect, bench. No printing, no
 //! argument parsing: the command line and the desktop app both call these.
 
 use anyhow::{Result, bail};
@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::interop::phe;
 
+pub mod ask;
 pub mod bench;
 pub mod decrypt;
 pub mod encrypt;

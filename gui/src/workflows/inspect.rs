@@ -218,3 +218,34 @@ fn shorten<T: hecate::Integer>(value: &T) -> String {
     let tail = hex.get(hex.len().saturating_sub(8)..).unwrap_or_default();
     format!("0x{head}...{tail}")
 }
+
+/// A model card as JSON for people and scripts (the service's `GET /v1/card` with
+/// `Accept: application/json`): everything the card says, nothing more.
+pub fn card_json(card: &ModelCard) -> serde_json::Value {
+    let features: Vec<serde_json::Value> = card
+        .features()
+        .iter()
+        .zip(card.specs())
+        .map(|(name, spec)| {
+            let (low, high) = spec.range();
+            serde_json::json!({
+                "name": name.as_str(),
+                "low": low,
+                "high": high,
+                "exponent": spec.exponent(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "kind": "model card",
+        "model": card.id().to_string(),
+        "target": card.target(),
+        "features": features,
+        "key_sizes": card.key_sizes(),
+        "weight_exponent": card.weight_exponent(),
+        "weight_bits": card.weight_bits(),
+        "intercept_bits": card.intercept_bits(),
+        "answer_exponent": card.answer_exponent(),
+        "mask_bits": card.mask_bits(),
+    })
+}

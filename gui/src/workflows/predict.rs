@@ -4,7 +4,9 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use anyhow::{Result, bail};
-use hecate::{Answer, Fingerprint, KeySize, Kind, Model, ModelId, Query, key_bits};
+use hecate::{
+    Answer, Fingerprint, KeySize, Kind, MAX_MESSAGE_LEN, Model, ModelCard, ModelId, Query, key_bits,
+};
 use zeroize::Zeroizing;
 
 use super::{encode, expect_kind, os_rng};
@@ -112,6 +114,63 @@ fn predict_sized<S: KeySize>(
     keys.check(&query)?;
     let answer: Answer<S> = model.answer_with_verified_key(&query, &mut os_rng())?;
     encode(|out| answer.to_bytes(out))
+}
+
+/// Refuses a query whose key is of a size `card` does not accept (the card's promise: the answer
+/// mask is sized for those keys).
+pub fn check_key_size(card: &ModelCard, query_file: &[u8]) -> Result<()> {
+    let bits = key_bits(query_file)?;
+    if !card.key_sizes().contains(&bits) {
+        return Err(
+            anyhow::Error::new(hecate::Error::InvalidKeySize).context(format!(
+                "a {bits}-bit key: this model accepts {}-bit keys",
+                super::encrypt::key_sizes(card.key_sizes())
+            )),
+        );
+    }
+    Ok(())
+}
+
+/// The longest query message for `card`: its largest key, a key proof, the model id and every
+/// feature's name and ciphertext. A service takes no body longer than this. Counted from the
+/// wire format (postcard: a length before each byte string, at most 5 bytes per integer), an
+/// upper bound checked against real queries in the tests.
+pub fn largest_query_len(card: &ModelCard) -> usize {
+    const VARINT: usize = 5;
+    let n_bytes = largest_key_bits(card).div_ceil(8);
+    let key = VARINT + VARINT + n_bytes;
+    let fingerprint = 32;
+    let proof = 1 + VARINT + hecate::KEY_PROOF_ROUNDS * (VARINT + n_bytes);
+    let model = 1 + 16;
+    let names: usize = card.features().iter().map(|name| VARINT + name.len()).sum();
+    let features = card.features().len() * (VARINT + 2 * n_bytes + VARINT);
+    let header_and_checksum = 5 + 4;
+    let len = header_and_checksum
+        + key
+        + fingerprint
+        + proof
+        + model
+        + VARINT
+        + names
+        + VARINT
+        + features;
+    len.min(MAX_MESSAGE_LEN)
+}
+
+/// The longest python-paillier `data.json` for `card`'s features and largest key: its numbers in
+/// decimal, with room for the JSON around them.
+pub fn largest_phe_query_len(card: &ModelCard) -> usize {
+    let bits = largest_key_bits(card);
+    let n_digits = hecate::decimal_digits(bits);
+    let ciphertext_digits = hecate::decimal_digits(2 * bits);
+    1024 + n_digits + card.features().len() * (ciphertext_digits + 64)
+}
+
+fn largest_key_bits(card: &ModelCard) -> usize {
+    card.key_sizes()
+        .iter()
+        .max()
+        .map_or(0, |&bits| usize::try_from(bits).unwrap_or(usize::MAX))
 }
 
 /// Why python-paillier queries are refused unless the company says otherwise.
