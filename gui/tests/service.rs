@@ -591,3 +591,43 @@ fn killed_mid_request_it_serves_again_and_sigterm_finishes_what_is_in_flight() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn asking_over_tls_with_the_companys_certificate() {
+    let (dir, expected) = setup();
+    let path = dir.path();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
+        .expect("a self-signed certificate");
+    std::fs::write(path.join("cert.pem"), certified.cert.pem()).expect("writes");
+    std::fs::write(path.join("key.pem"), certified.signing_key.serialize_pem()).expect("writes");
+    let served = Served::start(path, &["--tls-cert", "cert.pem", "--tls-key", "key.pem"]);
+    let port = served
+        .url
+        .strip_prefix("https://127.0.0.1:")
+        .unwrap_or_else(|| panic!("not https: {}", served.url));
+    let url = format!("https://localhost:{port}");
+    let value: f64 = ok(
+        path,
+        &[
+            "ask",
+            "--url",
+            &url,
+            "--key",
+            "customer.key",
+            "--values",
+            "36,5,5,1",
+            "--ca-cert",
+            "cert.pem",
+        ],
+    )
+    .trim()
+    .parse()
+    .expect("a number");
+    assert!(close(value, expected), "{value} against {expected}");
+
+    // Without the company's certificate the customer refuses to talk.
+    let output = ask(path, &url, "customer.key");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("certificate"), "{stderr}");
+}
