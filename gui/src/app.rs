@@ -72,6 +72,8 @@ pub struct Settings {
     pub target: String,
     /// The share of rows the company holds out.
     pub holdout: f64,
+    /// The company's service the customer asks.
+    pub company_url: String,
 }
 
 impl Settings {
@@ -96,6 +98,7 @@ impl Settings {
             } else {
                 defaults.holdout
             },
+            company_url: self.company_url.clone(),
         }
     }
 }
@@ -108,6 +111,7 @@ impl Default for Settings {
             key_bits: customer::DEFAULT_BITS,
             target: "salary".to_owned(),
             holdout: 0.2,
+            company_url: customer::DEFAULT_URL.to_owned(),
         }
     }
 }
@@ -145,6 +149,12 @@ pub enum Command {
     NewQuery,
     /// Customer: open and decrypt an answer.
     OpenAnswer,
+    /// Customer: fetch the model card from the company's service.
+    FetchCard,
+    /// Customer: ask the company's service (encrypt, send, decrypt its answer).
+    AskCompany,
+    /// Customer: stop fetching a card or asking the service.
+    CancelTalking,
     /// Company: train on another CSV.
     OpenCsv,
     /// Company: train on the bundled sample.
@@ -412,7 +422,7 @@ impl HecateApp {
         Ok(Self {
             tab: settings.tab,
             story: Story::new(story::DEFAULT_VALUES, settings.walkthrough_bits)?,
-            customer: Customer::new(settings.key_bits),
+            customer: Customer::new(settings.key_bits, &settings.company_url),
             company: Company::new(&settings.target, settings.holdout),
             problem: None,
             notice: None,
@@ -434,6 +444,7 @@ impl HecateApp {
             key_bits: self.customer.bits,
             target: self.company.target.clone(),
             holdout: self.company.holdout,
+            company_url: self.customer.company_url.clone(),
         }
     }
 
@@ -559,6 +570,12 @@ impl HecateApp {
             }
             // Not the value itself: a toast outlives a switch to the company's view.
             Some(customer::Finished::Decrypted(_)) => Ok("Answer decrypted.".to_owned()),
+            Some(customer::Finished::Fetched(url)) => Ok(format!(
+                "Fetched the card from {url}: type your values, then ask the company."
+            )),
+            Some(customer::Finished::Asked(_)) => {
+                Ok("The company answered; the answer is decrypted.".to_owned())
+            }
             Some(customer::Finished::Query) => {
                 Ok("Query encrypted: save it and send it to the company.".to_owned())
             }
@@ -1018,6 +1035,15 @@ impl HecateApp {
                 }
             }
             Command::Encrypt => self.customer.encrypt()?,
+            Command::FetchCard => self.customer.fetch_card()?,
+            Command::AskCompany => self.customer.ask_company()?,
+            Command::CancelTalking => {
+                self.customer.cancel_talking();
+                return Ok(Some(
+                    "Stopped waiting for the company: whatever it sends back is dropped."
+                        .to_owned(),
+                ));
+            }
             Command::NewQuery => self.customer.query = None,
             Command::UseSample => {
                 self.company

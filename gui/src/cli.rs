@@ -576,7 +576,7 @@ pub fn run(command: Command) -> Result<()> {
             let values = values.read()?;
             let ca_cert = ca_cert.as_deref().map(files::read).transpose()?;
             let company = ask::Company::new(&url, timeout, ca_cert.as_deref())?;
-            if company.is_plain_http_to_another_host() {
+            if ask::travels_in_the_clear(&url) {
                 eprintln!(
                     "hecate: warning: plain HTTP to another machine: anyone on the way can replace \
                      the card or the answer (not read your values); use https://"

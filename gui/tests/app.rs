@@ -20,6 +20,8 @@ use hecate_gui::app::{Ask, Dialogs, HecateApp, Settings, Tab};
 use hecate_gui::sealing::{self, WRONG_PASSPHRASE};
 use hecate_gui::workflows::{decrypt, encode, encrypt, keygen, predict, train};
 
+mod common;
+
 /// File dialogs that answer with the paths the test queued, in order (and say what they were
 /// asked, so a test can check the question).
 #[derive(Clone, Default)]
@@ -361,17 +363,7 @@ fn customer_makes_a_query_and_reads_the_answer_and_refuses_another_keys() {
     no_problem(&harness);
     // An out-of-range value is refused where it is typed, and nothing can be encrypted.
     let values = [44.0, 3.5, 9.0, 0.0];
-    let typed = ["12", "3.5", "9", "0"];
-    for (name, text) in ["age", "healthy_eating", "active_lifestyle", "gender"]
-        .into_iter()
-        .zip(typed)
-    {
-        let field = harness.get_by_role_and_label(Role::TextInput, name);
-        field.focus();
-        field.type_text(text);
-        harness.step();
-    }
-    settle(&mut harness);
+    type_values(&mut harness, ["12", "3.5", "9", "0"]);
     // The sample card declares age 15.5..69.5 (the data's range with a margin), narrowed to 18 and up.
     harness.get_by_label("age: 12 is outside 18-69.5");
     harness.get_by_label("To encrypt: age: 12 is outside 18-69.5");
@@ -408,14 +400,7 @@ fn customer_makes_a_query_and_reads_the_answer_and_refuses_another_keys() {
     script.next(&[&answer_path]);
     click(&mut harness, "Open an answer...");
     no_problem(&harness);
-    let shown = harness.state().customer.prediction.expect("a prediction");
-    let plain = model.evaluate(&values).expect("the plaintext model");
-    assert!(
-        (shown.value - plain).abs() < 1e-9 * plain.abs(),
-        "{} vs {plain}",
-        shown.value
-    );
-    harness.get_by_label(&format!("Predicted salary: {:.2}", shown.value));
+    let shown = shows_the_prediction(&harness, &model, &values);
 
     // An answer for someone else's key is refused, and the prediction shown stays this one's.
     let (_, other_query) = query_for(2048, &model, &values);
@@ -448,6 +433,158 @@ fn customer_makes_a_query_and_reads_the_answer_and_refuses_another_keys() {
         "{settings}"
     );
     assert!(!settings.contains("44"), "{settings}");
+}
+
+/// A running `hecate serve` of `model`, killed when dropped.
+struct Service {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Service {
+    fn start(dir: &Path, model: &Model) -> Self {
+        let path = write(
+            &dir.join("served.hm"),
+            &encode(|out| model.to_bytes(out)).expect("encoded"),
+        );
+        // Served beside its card, as `hecate train` writes them.
+        write(
+            &path.with_extension("card"),
+            &encode(|out| card_of(model).to_bytes(out)).expect("encoded"),
+        );
+        let served = path.to_str().expect("a UTF-8 path");
+        let (child, url) = common::serve(dir, &["--model", served, "--listen", "127.0.0.1:0"]);
+        Self { child, url }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The customer's prediction, after checking it is `model`'s for `values` and shown.
+fn shows_the_prediction(
+    harness: &Harness<'static, HecateApp>,
+    model: &Model,
+    values: &[f64],
+) -> decrypt::Decrypted {
+    let shown = harness.state().customer.prediction.expect("a prediction");
+    let plain = model.evaluate(values).expect("the plaintext model");
+    assert!(
+        (shown.value - plain).abs() < 1e-9 * plain.abs(),
+        "{} vs {plain}",
+        shown.value
+    );
+    harness.get_by_label(&format!("Predicted salary: {:.2}", shown.value));
+    shown
+}
+
+/// Types `texts` in the customer's fields for the sample's features, after what is there.
+fn type_values(harness: &mut Harness<'static, HecateApp>, texts: [&str; 4]) {
+    for (name, text) in ["age", "healthy_eating", "active_lifestyle", "gender"]
+        .into_iter()
+        .zip(texts)
+    {
+        let field = harness.get_by_role_and_label(Role::TextInput, name);
+        field.focus();
+        field.type_text(text);
+        harness.step();
+    }
+    settle(harness);
+}
+
+/// Types `url` in the customer's service field, in place of what is there.
+fn type_url(harness: &mut Harness<'static, HecateApp>, url: &str) {
+    harness.state_mut().customer.company_url.clear();
+    let field = harness.get_by_role_and_label(Role::TextInput, "or ask the company's service");
+    field.focus();
+    field.type_text(url);
+    settle(harness);
+}
+
+#[test]
+fn customer_asks_the_company_service_and_can_stop_waiting() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let model = sample_model();
+    let service = Service::start(dir.path(), &model);
+    let mut harness = harness(&Script::default());
+    tab(&mut harness, "Customer");
+    harness.state_mut().customer.bits = 2048;
+    click(&mut harness, "Generate a key");
+    no_problem(&harness);
+    // `hecate serve`'s own address until the customer types another.
+    assert_eq!(
+        harness.state().customer.company_url,
+        "http://127.0.0.1:8080"
+    );
+
+    type_url(&mut harness, &service.url);
+    click(&mut harness, "Fetch its card");
+    no_problem(&harness);
+    let card = harness.state().customer.card.clone().expect("a card");
+    assert_eq!(card.url.as_deref(), Some(service.url.as_str()));
+    assert_eq!(card.card.id(), card_of(&model).id());
+    harness.get_by_label_contains(&format!("{}: predicts salary from age", service.url));
+
+    let values = [44.0, 3.5, 9.0, 0.0];
+    type_values(&mut harness, ["44", "3.5", "9", "0"]);
+    click(&mut harness, "Ask the company");
+    no_problem(&harness);
+    let shown = shows_the_prediction(&harness, &model, &values);
+    assert_eq!(shown.fingerprint, fingerprint(&harness));
+    // What was sent, as the file path shows it: the ciphertexts only.
+    let query = harness
+        .state()
+        .customer
+        .query
+        .clone()
+        .expect("the query sent");
+    assert_eq!(query.previews.len(), 4);
+    harness.get_by_label_contains(&format!("Sent to {}", service.url));
+    // The URL persists (it is not secret); the values do not.
+    let settings = serde_json::to_string(&harness.state().settings()).expect("serializes");
+    assert!(settings.contains(&service.url), "{settings}");
+    assert!(!settings.contains("44"), "{settings}");
+
+    // Nobody at the address: said at once, and the card from the service stays.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let closed_url = format!("http://{}", closed.local_addr().expect("an address"));
+    drop(closed);
+    type_url(&mut harness, &closed_url);
+    click(&mut harness, "Fetch its card");
+    let problem = harness.state().problem.clone().expect("unreachable");
+    assert!(problem.contains("cannot reach the company"), "{problem}");
+    assert_eq!(
+        harness
+            .state()
+            .customer
+            .card
+            .as_ref()
+            .map(|card| card.card.id()),
+        Some(card.card.id())
+    );
+
+    // A service that takes the connection and never answers: the window keeps drawing, the
+    // wait shows, and Cancel ends it.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    type_url(
+        &mut harness,
+        &format!("http://{}", silent.local_addr().expect("an address")),
+    );
+    harness.get_by_label("Fetch its card").click();
+    harness.run_steps(3);
+    assert!(harness.state().customer.fetching_since().is_some());
+    harness.get_by_label_contains("Fetching the card...");
+    click(&mut harness, "Cancel");
+    assert!(!harness.state().busy());
+    harness.get_by_label_contains("Stopped waiting for the company");
+
+    // Plain http to another machine is flagged where the address is typed.
+    type_url(&mut harness, "http://192.0.2.1:8080");
+    harness.get_by_label_contains("Plain http to another machine");
 }
 
 #[test]

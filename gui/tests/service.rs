@@ -67,24 +67,8 @@ impl Served {
     }
 
     fn start_at(dir: &Path, listen: &str, extra: &[&str]) -> Self {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hecate"))
-            .current_dir(dir)
-            .args(["serve", "--model", "model.hm", "--listen", listen])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("hecate serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("the address");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("not an address: {line:?}"))
-            .to_owned();
+        let args = [&["--model", "model.hm", "--listen", listen], extra].concat();
+        let (child, url) = common::serve(dir, &args);
         Self { child, url }
     }
 

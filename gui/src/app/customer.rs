@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use hecate::{ModelCard, answer_addressee};
@@ -13,9 +13,17 @@ use super::task::Job;
 use super::{Saved, features};
 use crate::files::{self, Access};
 use crate::sealing;
+use crate::workflows::ask;
 use crate::workflows::decrypt::{AnswerKey, Decrypted};
 use crate::workflows::inspect;
 use crate::workflows::keygen::{self, KeyPair};
+
+/// How long asking a company's service may take, each exchange (the card, then the answer: a
+/// busy service queues a prediction for a few seconds at most before it says 503).
+pub const ASK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The company's service asked unless the settings say otherwise: `hecate serve`'s own address.
+pub const DEFAULT_URL: &str = "http://127.0.0.1:8080";
 
 /// The key sizes the customer can choose.
 pub const KEY_SIZES: [u32; 3] = [2048, 3072, 4096];
@@ -66,8 +74,10 @@ pub struct Query {
 pub struct Card {
     /// The card.
     pub card: ModelCard,
-    /// The file it came from.
+    /// The file or service it came from.
     pub name: String,
+    /// The service it was fetched from, which can then be asked; `None` for a card from a file.
+    pub url: Option<String>,
 }
 
 /// The customer.
@@ -86,9 +96,15 @@ pub struct Customer {
     pub query: Option<Query>,
     /// The last answer's decrypted prediction.
     pub prediction: Option<Decrypted>,
+    /// The company's service, as typed.
+    pub company_url: String,
     key_job: Option<(Job<KeyPair>, Instant, KeyWork)>,
     encrypting: Option<Job<Query>>,
     decrypting: Option<Job<Decrypted>>,
+    /// The card being fetched from a service, since when.
+    fetching: Option<(Job<Card>, Instant)>,
+    /// A service being asked (the query made and sent, its answer read), since when.
+    asking: Option<(Job<(Query, Decrypted)>, Instant)>,
     /// An answer that arrived while its key was being opened (both dropped at once).
     waiting_answer: Option<(Vec<u8>, String)>,
 }
@@ -115,6 +131,13 @@ pub enum KeyWork {
     Open(PathBuf),
 }
 
+/// What a query is made from: the key, the card and the values parsed from the inputs.
+struct Ready {
+    key: Arc<dyn AnswerKey>,
+    card: ModelCard,
+    values: Zeroizing<Vec<f64>>,
+}
+
 /// What finished on a worker, for the app to announce.
 #[derive(Debug)]
 pub enum Finished {
@@ -126,13 +149,18 @@ pub enum Finished {
     Query,
     /// The answer was decrypted.
     Decrypted(Decrypted),
+    /// The card was fetched from this service.
+    Fetched(String),
+    /// The service answered, and its answer was decrypted.
+    Asked(Decrypted),
     /// The work failed.
     Failed(anyhow::Error),
 }
 
 impl Customer {
-    /// A customer with no key yet, generating `bits`-bit keys.
-    pub fn new(bits: u32) -> Self {
+    /// A customer with no key yet, generating `bits`-bit keys, who would ask the service at
+    /// `company_url`.
+    pub fn new(bits: u32, company_url: &str) -> Self {
         Self {
             bits: if KEY_SIZES.contains(&bits) {
                 bits
@@ -145,9 +173,12 @@ impl Customer {
             inputs: Vec::new(),
             query: None,
             prediction: None,
+            company_url: company_url.to_owned(),
             key_job: None,
             encrypting: None,
             decrypting: None,
+            fetching: None,
+            asking: None,
             waiting_answer: None,
         }
     }
@@ -167,6 +198,16 @@ impl Customer {
     /// Whether a query is being encrypted.
     pub fn encrypting(&self) -> bool {
         self.encrypting.is_some()
+    }
+
+    /// Since when a card is being fetched from a service, if one is.
+    pub fn fetching_since(&self) -> Option<Instant> {
+        self.fetching.as_ref().map(|(_, started)| *started)
+    }
+
+    /// Since when a service is being asked, if one is.
+    pub fn asking_since(&self) -> Option<Instant> {
+        self.asking.as_ref().map(|(_, started)| *started)
     }
 
     /// Starts generating a key of the chosen size in the background.
@@ -202,6 +243,7 @@ impl Customer {
         self.prediction = None;
         self.encrypting = None;
         self.decrypting = None;
+        self.asking = None;
         self.key = Some(pair);
         self.key_file = file;
     }
@@ -260,20 +302,52 @@ impl Customer {
     /// Uses the model card message `bytes` from the file `name`; the inputs start empty.
     pub fn open_card(&mut self, bytes: &[u8], name: &str) -> Result<()> {
         let card = ModelCard::from_bytes(bytes).with_context(|| name.to_owned())?;
+        self.use_card(Card {
+            card,
+            name: name.to_owned(),
+            url: None,
+        });
+        Ok(())
+    }
+
+    fn use_card(&mut self, card: Card) {
         self.inputs = card
+            .card
             .features()
             .iter()
             .map(|_| Zeroizing::new(String::with_capacity(INPUT_LEN)))
             .collect();
-        self.card = Some(Card {
-            card,
-            name: name.to_owned(),
-        });
+        self.card = Some(card);
         // The query and prediction were for the old card's model.
         self.query = None;
         self.prediction = None;
         self.encrypting = None;
+        self.asking = None;
+    }
+
+    /// Starts fetching the model card of the service at [`Self::company_url`], in the
+    /// background.
+    pub fn fetch_card(&mut self) -> Result<()> {
+        let url = self.company_url.trim().to_owned();
+        let company = ask::Company::new(&url, ASK_TIMEOUT, None)?;
+        self.fetching = Some((
+            Job::spawn(move || {
+                Ok(Card {
+                    card: company.card()?,
+                    name: url.clone(),
+                    url: Some(url),
+                })
+            }),
+            Instant::now(),
+        ));
         Ok(())
+    }
+
+    /// Stops fetching a card or asking a service: the exchange ends on its own (within
+    /// [`ASK_TIMEOUT`]), and what it brings goes nowhere.
+    pub fn cancel_talking(&mut self) {
+        self.fetching = None;
+        self.asking = None;
     }
 
     /// Each input's problem, if it has one, in the card's order.
@@ -310,6 +384,39 @@ impl Customer {
 
     /// Starts encrypting the inputs into a query, in the background.
     pub fn encrypt(&mut self) -> Result<()> {
+        let Ready { key, card, values } = self.ready()?;
+        self.query = None;
+        self.prediction = None;
+        self.encrypting = Some(Job::spawn(move || make_query(&*key, &values, &card)));
+        Ok(())
+    }
+
+    /// Starts asking the service the card came from: the inputs encrypted into a query, sent,
+    /// and its answer checked and decrypted, in the background.
+    pub fn ask_company(&mut self) -> Result<()> {
+        let url = self
+            .card
+            .as_ref()
+            .and_then(|card| card.url.clone())
+            .context("fetch the card from the company's service first")?;
+        let company = ask::Company::new(&url, ASK_TIMEOUT, None)?;
+        let Ready { key, card, values } = self.ready()?;
+        self.query = None;
+        self.prediction = None;
+        self.asking = Some((
+            Job::spawn(move || {
+                let query = make_query(&*key, &values, &card)?;
+                let answer = company.predict(&query.bytes)?;
+                let prediction = ask::read_answer(&*key, &answer, &card)?;
+                Ok((query, prediction))
+            }),
+            Instant::now(),
+        ));
+        Ok(())
+    }
+
+    /// What a query is made from, when one can be.
+    fn ready(&self) -> Result<Ready> {
         let (None, Some(key), Some(card)) = (self.encrypt_blocker(), &self.key, &self.card) else {
             bail!(
                 "cannot encrypt yet: {}",
@@ -327,12 +434,11 @@ impl Customer {
             })
             .collect::<Result<Vec<f64>>>()
             .map(Zeroizing::new)?;
-        let key = Arc::clone(&key.key);
-        let card = card.card.clone();
-        self.query = None;
-        self.prediction = None;
-        self.encrypting = Some(Job::spawn(move || make_query(&*key, &values, &card)));
-        Ok(())
+        Ok(Ready {
+            key: Arc::clone(&key.key),
+            card: card.card.clone(),
+            values,
+        })
     }
 
     /// Saves the query to `path`.
@@ -412,6 +518,32 @@ impl Customer {
                 Err(error) => Finished::Failed(error),
             });
         }
+        if let Some((job, _)) = &self.fetching
+            && let Some(result) = job.poll()
+        {
+            self.fetching = None;
+            return Some(match result {
+                Ok(card) => {
+                    let url = card.name.clone();
+                    self.use_card(card);
+                    Finished::Fetched(url)
+                }
+                Err(error) => Finished::Failed(error),
+            });
+        }
+        if let Some((job, _)) = &self.asking
+            && let Some(result) = job.poll()
+        {
+            self.asking = None;
+            return Some(match result {
+                Ok((query, prediction)) => {
+                    self.query = Some(query);
+                    self.prediction = Some(prediction);
+                    Finished::Asked(prediction)
+                }
+                Err(error) => Finished::Failed(error),
+            });
+        }
         if let Some(job) = &self.encrypting
             && let Some(result) = job.poll()
         {
@@ -429,6 +561,10 @@ impl Customer {
 
     /// Whether work is running in the background.
     pub fn busy(&self) -> bool {
-        self.key_job.is_some() || self.encrypting.is_some() || self.decrypting.is_some()
+        self.key_job.is_some()
+            || self.encrypting.is_some()
+            || self.decrypting.is_some()
+            || self.fetching.is_some()
+            || self.asking.is_some()
     }
 }

@@ -63,25 +63,6 @@ impl Company {
         })
     }
 
-    /// Whether the exchange travels in the clear to another machine: anyone on the way could
-    /// replace the card or the answer (never read the features, which only the customer's key
-    /// decrypts).
-    pub fn is_plain_http_to_another_host(&self) -> bool {
-        let Ok(uri) = self.base.parse::<ureq::http::Uri>() else {
-            return false;
-        };
-        let loopback = match uri.host() {
-            Some("localhost") => true,
-            Some(host) => host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|address| address.is_loopback()),
-            None => false,
-        };
-        uri.scheme_str() == Some("http") && !loopback
-    }
-
     /// The model card the company publishes.
     pub fn card(&self) -> Result<ModelCard> {
         let url = format!("{}/v1/card", self.base);
@@ -106,6 +87,25 @@ impl Company {
             .map_err(|error| unreachable(&url, error))?;
         body(&url, response)
     }
+}
+
+/// Whether asking the service at `url` travels in the clear to another machine: anyone on the way
+/// could replace the card or the answer (never read the features, which only the customer's key
+/// decrypts).
+pub fn travels_in_the_clear(url: &str) -> bool {
+    let Ok(uri) = url.trim().parse::<ureq::http::Uri>() else {
+        return false;
+    };
+    let loopback = match uri.host() {
+        Some("localhost") => true,
+        Some(host) => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback()),
+        None => false,
+    };
+    uri.scheme_str() == Some("http") && !loopback
 }
 
 /// An error of the exchange itself: nothing came back.
@@ -153,8 +153,15 @@ pub fn ask(company: &Company, key: &dyn AnswerKey, values: &[f64]) -> Result<Ask
     let card = company.card()?;
     let query = key.encrypt_query(values, &card)?;
     let answer = company.predict(&query)?;
+    let prediction = read_answer(key, &answer, &card)?;
+    Ok(Asked { card, prediction })
+}
+
+/// The prediction in the company's `answer` to a query made for `card`: refused if it is not for
+/// this key (the decryption says so) or not from this card's model (another model answered).
+pub fn read_answer(key: &dyn AnswerKey, answer: &[u8], card: &ModelCard) -> Result<Decrypted> {
     let prediction = key
-        .decrypt_answer_file(&answer)
+        .decrypt_answer_file(answer)
         .context("the company's answer")?;
     if prediction.model != card.id() {
         bail!(
@@ -163,5 +170,5 @@ pub fn ask(company: &Company, key: &dyn AnswerKey, values: &[f64]) -> Result<Ask
             card.id()
         );
     }
-    Ok(Asked { card, prediction })
+    Ok(prediction)
 }

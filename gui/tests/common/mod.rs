@@ -1,8 +1,11 @@
-//! Helpers shared by the command-line tests: running `hecate`, and training the sample model.
+//! Helpers shared by the command-line tests: running `hecate`, serving with it, and training the
+//! sample model.
 
 #![allow(dead_code, reason = "each test crate uses a different part")]
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::process::{Child, Stdio};
 
 use assert_cmd::Command;
 
@@ -95,4 +98,27 @@ pub fn train(dir: &Path) -> (Vec<f64>, f64) {
 /// The model evaluated in the clear.
 pub fn evaluate(weights: &[f64], intercept: f64, values: &[f64]) -> f64 {
     intercept + weights.iter().zip(values).map(|(w, x)| w * x).sum::<f64>()
+}
+
+/// Starts `hecate serve` with `args` in `dir`: the running server and the URL it printed.
+pub fn serve(dir: &Path, args: &[&str]) -> (Child, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hecate"))
+        .current_dir(dir)
+        .arg("serve")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("hecate serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the address");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("not an address: {line:?}"))
+        .to_owned();
+    (child, url)
 }

@@ -1,12 +1,15 @@
 //! The customer's view: a key, the company's model card, the values, the query, the answer.
 
+use std::time::Instant;
+
 use eframe::egui::{self, RichText};
 
 use super::{button, headline, key_size, section};
 use crate::app::Command;
 use crate::app::PROBLEM_RED;
-use crate::app::customer::{Customer, INPUT_LEN, KeyWork, sizes};
+use crate::app::customer::{Customer, DEFAULT_URL, INPUT_LEN, KeyWork, sizes};
 use crate::app::features;
+use crate::workflows::ask::travels_in_the_clear;
 
 /// Draws the customer's view.
 pub fn show(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>) {
@@ -33,7 +36,8 @@ fn key(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>) 
         button(ui, idle, "Generate a key", Command::GenerateKey, commands);
         button(ui, idle, "Open a key...", Command::OpenKey, commands);
     });
-    if customer.key_file.is_none() && customer.query.is_some() {
+    // Until its answer is read: a query asked of a service comes back with it.
+    if customer.key_file.is_none() && customer.query.is_some() && customer.prediction.is_none() {
         ui.colored_label(
             PROBLEM_RED,
             "This key is only in memory: save it, or the answer to its query cannot be read.",
@@ -87,10 +91,11 @@ fn key(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>) 
 
 fn card(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>) {
     section(ui, "2. The company's model");
+    let idle = !customer.busy();
     ui.horizontal(|ui| {
         button(
             ui,
-            !customer.encrypting(),
+            idle,
             "Open a model card...",
             Command::OpenCard,
             commands,
@@ -102,6 +107,39 @@ fn card(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>)
             );
         }
     });
+    ui.horizontal(|ui| {
+        let label = ui.label("or ask the company's service");
+        let field = ui
+            .add_enabled(
+                idle,
+                egui::TextEdit::singleline(&mut customer.company_url)
+                    .hint_text(DEFAULT_URL)
+                    .desired_width(280.0),
+            )
+            .labelled_by(label.id);
+        let typed = !customer.company_url.trim().is_empty();
+        let entered = field.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+        if idle && typed && entered {
+            commands.push(Command::FetchCard);
+        }
+        button(
+            ui,
+            idle && typed,
+            "Fetch its card",
+            Command::FetchCard,
+            commands,
+        );
+    });
+    if travels_in_the_clear(&customer.company_url) {
+        ui.colored_label(
+            PROBLEM_RED,
+            "Plain http to another machine: anyone on the way could change the card or the \
+             answer (never read your values). Ask for its https address.",
+        );
+    }
+    if let Some(started) = customer.fetching_since() {
+        waiting(ui, "Fetching the card", started, commands);
+    }
     let Some(card) = &customer.card else {
         return;
     };
@@ -115,7 +153,8 @@ fn card(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>)
         sizes(card.card.key_sizes())
     ));
     let problems = customer.input_problems();
-    let editable = customer.query.is_none() && !customer.encrypting();
+    let editable =
+        customer.query.is_none() && !customer.encrypting() && customer.asking_since().is_none();
     egui::Grid::new("customer features")
         .num_columns(3)
         .show(ui, |ui| {
@@ -132,7 +171,9 @@ fn card(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>)
                     egui::TextEdit::singleline(&mut **text)
                         .char_limit(INPUT_LEN)
                         .hint_text(features::hint(name, declared))
-                        .desired_width(120.0),
+                        // A grid sizes a column by its widest cell of the last frame, which
+                        // would keep the entry as narrow as its first frame drew it.
+                        .min_size(egui::vec2(180.0, 0.0)),
                 )
                 .labelled_by(label.id);
                 match problem {
@@ -151,10 +192,21 @@ fn card(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>)
 fn query(ui: &mut egui::Ui, customer: &Customer, commands: &mut Vec<Command>) {
     section(ui, "3. Encrypt and send");
     let blocker = customer.encrypt_blocker();
+    let service = customer.card.as_ref().and_then(|card| card.url.as_deref());
     ui.horizontal(|ui| {
-        let ready = blocker.is_none() && !customer.encrypting() && customer.query.is_none();
+        let ready = blocker.is_none() && !customer.busy() && customer.query.is_none();
         button(ui, ready, "Encrypt", Command::Encrypt, commands);
-        if customer.encrypting() {
+        if service.is_some() {
+            button(ui, ready, "Ask the company", Command::AskCompany, commands);
+        }
+        if let Some(started) = customer.asking_since() {
+            waiting(
+                ui,
+                "Encrypting, sending, reading the answer",
+                started,
+                commands,
+            );
+        } else if customer.encrypting() {
             ui.spinner();
             ui.label("Encrypting...");
         } else if let (Some(blocker), None) = (&blocker, &customer.query) {
@@ -164,10 +216,16 @@ fn query(ui: &mut egui::Ui, customer: &Customer, commands: &mut Vec<Command>) {
     let Some(query) = &customer.query else {
         return;
     };
-    ui.label(format!(
-        "Query: {} bytes. This is all the company receives of your values:",
-        query.bytes.len()
-    ));
+    match (service, &customer.prediction) {
+        (Some(url), Some(_)) => ui.label(format!(
+            "Sent to {url}: {} bytes. This is all the company received of your values:",
+            query.bytes.len()
+        )),
+        _ => ui.label(format!(
+            "Query: {} bytes. This is all the company receives of your values:",
+            query.bytes.len()
+        )),
+    };
     for preview in &query.previews {
         ui.monospace(preview);
     }
@@ -214,4 +272,16 @@ fn answer(ui: &mut egui::Ui, customer: &Customer, commands: &mut Vec<Command>) {
             .weak(),
         );
     }
+}
+
+/// A spinner, what is being waited for and for how long, and the button that stops waiting.
+fn waiting(ui: &mut egui::Ui, what: &str, started: Instant, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.spinner();
+        ui.label(format!(
+            "{what}... {:.1} s",
+            started.elapsed().as_secs_f64()
+        ));
+        button(ui, true, "Cancel", Command::CancelTalking, commands);
+    });
 }
