@@ -14,10 +14,11 @@ use hecate::{
     Plaintext, PrivateKey, Query,
 };
 
-/// The customer: age, healthy-eating scale, active-worklife scale, gender.
+/// The customer: age, healthy-eating scale, active-lifestyle scale, gender.
 const NAMES: [&str; 4] = ["age", "healthy_eating", "active_lifestyle", "gender"];
 const CUSTOMER: [f64; 4] = [36.0, 5.0, 5.0, 1.0];
-/// The company's model: ordinary least squares on the original demo's employee data.
+/// The company's model: ordinary least squares on the original demo's employee data (not the
+/// bundled sample's, which the app and `hecate train` use: their predictions differ).
 const WEIGHTS: [f64; 4] = [
     -0.590_837_304_560_336_3,
     466.419_339_001_650_3,
@@ -111,7 +112,8 @@ fn run<S: KeySize>() -> Result<(), hecate::Error> {
     });
     let expected = model.evaluate(&CUSTOMER)?;
     println!(
-        "predicted salary: {:.4} (the plaintext model gives {expected:.4})",
+        "predicted salary: {:.4} (the plaintext model gives {expected:.4}; the original demo's \
+         coefficients, not the bundled sample's model)",
         salary?
     );
     Ok(())

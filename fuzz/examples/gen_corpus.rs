@@ -14,13 +14,14 @@ use hecate::{
     DEFAULT_FEATURE_EXPONENT, FeatureSpec, InsecureTest1024, KeySize, Model, ModelCard,
     Paillier2048, Paillier3072, Paillier4096, PrivateKey, Query,
 };
-use hecate_fuzz::{dec, encode, rng, uint};
+use hecate_fuzz::{
+    SERVICE_DECLARED, SERVICE_JSON, SERVICE_POST, dec, encode, rng, salary_model, uint,
+};
 use hecate_gui::interop::phe;
 use hecate_gui::sealing::{self, Passphrase};
 
 const VECTORS: &str = include_str!("../../core/tests/vectors/python_paillier.json");
 const EMPLOYEES: &str = include_str!("../../data/employees.csv");
-const FEATURES: [&str; 4] = ["age", "healthy_eating", "active_lifestyle", "gender"];
 
 struct Corpus {
     root: PathBuf,
@@ -50,31 +51,6 @@ fn key<S: KeySize>(vectors: &serde_json::Value) -> PrivateKey<S> {
     let prime =
         |name: &str| uint::<S::P>(&dec(entry[name].as_str().expect("prime"))).expect("fits");
     PrivateKey::from_primes(prime("p"), prime("q"), &mut hecate_fuzz::rng(0)).expect("a valid key")
-}
-
-/// The salary story's encoding: whole years of age from 18 to 100, scales from 0 to 10 and gender
-/// 0 or 1, in sixteenths.
-fn specs() -> [FeatureSpec; 4] {
-    let spec = |low, high| FeatureSpec::from_range(-1, low, high).expect("a spec");
-    [
-        spec(18.0, 100.0),
-        spec(0.0, 10.0),
-        spec(0.0, 10.0),
-        spec(0.0, 1.0),
-    ]
-}
-
-fn model() -> Model {
-    let (model, _) = Model::from_f64(
-        "salary",
-        &FEATURES,
-        &specs(),
-        &[812.5, 1530.25, -960.0, 2400.0],
-        21_000.75,
-        &mut rng(10),
-    )
-    .expect("a model");
-    model
 }
 
 /// `message` sealed under "fuzz" at the least costs, so that the `sealed` target reaches opening.
@@ -174,6 +150,18 @@ fn sized<S: KeySize>(corpus: &Corpus, key: &PrivateKey<S>, model: &Model, answer
         );
     }
     if bits <= 2048 {
+        // The service's requests: the query and the python-paillier file, each as sent.
+        let predict = [
+            &[1 | SERVICE_POST | SERVICE_DECLARED][..],
+            &encode(|o| full.to_bytes(o)),
+        ]
+        .concat();
+        corpus.write("service", &format!("predict-{bits}"), &predict);
+        let data = phe::write_query(public, &fixed).expect("data.json");
+        let phe_query = [&[2 | SERVICE_POST][..], data.as_bytes()].concat();
+        corpus.write("service", &format!("phe-json-{bits}"), &phe_query);
+    }
+    if bits <= 2048 {
         let keys = phe::write_keys(key).expect("custkeys.json");
         corpus.write(
             "phe_keys",
@@ -205,7 +193,7 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
     let corpus = Corpus { root };
     let vectors: serde_json::Value = serde_json::from_str(VECTORS).expect("vectors");
-    let model = model();
+    let model = salary_model();
     corpus.message("model", "model-4.hm", &encode(|o| model.to_bytes(o)));
     let message = sealed(&encode(|o| model.to_bytes(o)), 16);
     corpus.message("sealed", "model-4-sealed.he", &message);
@@ -215,6 +203,8 @@ fn main() {
     corpus.message("model", "model-1.hm", &encode(|o| small.to_bytes(o)));
     let card: ModelCard = model.card(&[2048, 3072]).expect("card");
     corpus.message("model_card", "card.hc", &encode(|o| card.to_bytes(o)));
+    corpus.write("service", "card", &[0]);
+    corpus.write("service", "card-json", &[SERVICE_JSON]);
 
     sized::<InsecureTest1024>(&corpus, &key(&vectors), &model, true);
     sized::<Paillier2048>(&corpus, &key(&vectors), &model, true);

@@ -10,7 +10,8 @@
 use std::sync::LazyLock;
 
 use hecate::{
-    FeatureSpec, InsecureTest1024, Integer, KeyProof, KeySize, Paillier2048, PrivateKey, PublicKey,
+    FeatureSpec, InsecureTest1024, Integer, KeyProof, KeySize, Model, Paillier2048, PrivateKey,
+    PublicKey,
 };
 use num_bigint::BigUint;
 use num_integer::Integer as _;
@@ -338,3 +339,45 @@ pub fn signed_mod(a: &num_bigint::BigInt, n: &BigUint) -> BigUint {
 pub fn one() -> BigUint {
     BigUint::one()
 }
+
+/// The salary story's model: whole years of age from 18 to 100, scales from 0 to 10 and gender 0
+/// or 1, in sixteenths; the seed corpora's queries are for it.
+pub fn salary_model() -> Model {
+    let spec = |low, high| FeatureSpec::from_range(-1, low, high).expect("a spec");
+    let specs = [
+        spec(18.0, 100.0),
+        spec(0.0, 10.0),
+        spec(0.0, 10.0),
+        spec(0.0, 1.0),
+    ];
+    let (model, _) = Model::from_f64(
+        "salary",
+        &["age", "healthy_eating", "active_lifestyle", "gender"],
+        &specs,
+        &[812.5, 1530.25, -960.0, 2400.0],
+        21_000.75,
+        &mut rng(10),
+    )
+    .expect("a model");
+    model
+}
+
+/// The paths the `service` target asks, picked by the low 3 bits of its first byte.
+pub const SERVICE_PATHS: [&str; 8] = [
+    "/v1/card",
+    "/v1/predict",
+    "/v1/predict/phe-json",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/",
+    "/v1/card/../predict",
+];
+/// The `service` target's first byte: a POST (else a GET).
+pub const SERVICE_POST: u8 = 0x08;
+/// The `service` target's first byte: with `Accept: application/json`.
+pub const SERVICE_JSON: u8 = 0x10;
+/// The `service` target's first byte: with a `Content-Length` header, the body's own length…
+pub const SERVICE_DECLARED: u8 = 0x20;
+/// …or one past the endpoint's cap, whatever the body's.
+pub const SERVICE_OVER_CAP: u8 = 0x40;

@@ -248,6 +248,43 @@ impl Server {
     }
 }
 
+/// The service's answers to requests, without the network: each connection asks it, and so does
+/// the fuzz target of the service.
+#[derive(Clone, Debug)]
+pub struct Routes {
+    router: axum::Router,
+}
+
+impl Routes {
+    /// The routes of a service for `company` within `limits`.
+    pub fn new(company: Company, limits: Limits) -> Self {
+        Self::of(Arc::new(api::State::new(company, limits)))
+    }
+
+    fn of(state: Arc<api::State>) -> Self {
+        Self {
+            router: api::router(state),
+        }
+    }
+
+    /// The answer to `request`, which came from `peer`.
+    pub async fn answer<B>(
+        &self,
+        peer: IpAddr,
+        mut request: hyper::Request<B>,
+    ) -> axum::response::Response
+    where
+        B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        request.extensions_mut().insert(api::Peer(peer));
+        match tower::ServiceExt::oneshot(self.router.clone(), request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
+}
+
 /// One connection: the TLS handshake if any, then HTTP/1 requests until the client or a timeout
 /// closes it.
 async fn serve_connection(
@@ -262,10 +299,10 @@ async fn serve_connection(
     stream.set_read_timeout(Some(timeout));
     stream.set_write_timeout(Some(timeout));
     let stream = Box::pin(stream);
-    let router = api::router(state);
-    let service = hyper::service::service_fn(move |mut request: hyper::Request<_>| {
-        request.extensions_mut().insert(api::Peer(peer.ip()));
-        tower::ServiceExt::oneshot(router.clone(), request)
+    let routes = Routes::of(state);
+    let service = hyper::service::service_fn(move |request| {
+        let routes = routes.clone();
+        async move { Ok::<_, std::convert::Infallible>(routes.answer(peer.ip(), request).await) }
     });
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
