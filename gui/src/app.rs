@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 
 pub mod company;
 pub mod customer;
+pub mod dialogs;
 pub mod features;
 pub mod passphrase;
 pub mod story;
@@ -23,6 +24,7 @@ mod views;
 
 use company::Company;
 use customer::Customer;
+use dialogs::{Ask, Dialogs, FileKind, InAppDialog, NativeDialogs};
 use passphrase::{PassphraseDialog, Purpose};
 use story::Story;
 use task::Job;
@@ -267,15 +269,6 @@ impl Unsaved {
     }
 }
 
-/// Files of one kind, for a dialog's filter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FileKind {
-    /// What the dialog calls them.
-    pub name: &'static str,
-    /// Their extensions.
-    pub extensions: &'static [&'static str],
-}
-
 const PRIVATE_KEY: FileKind = FileKind {
     name: "Hecate private key",
     extensions: &["key"],
@@ -301,63 +294,6 @@ const CSV: FileKind = FileKind {
     extensions: &["csv"],
 };
 
-/// A file dialog's question.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ask {
-    /// One existing file, under this title.
-    Open(&'static str, FileKind),
-    /// Any number of existing files.
-    OpenMany(&'static str, FileKind),
-    /// A file to write, suggesting a name.
-    Save(&'static str, FileKind, &'static str),
-    /// A folder.
-    Folder(&'static str),
-}
-
-/// Where paths come from: native dialogs in the app, a script in the tests. Asked on a worker
-/// thread, so that the window goes on drawing (spinners, progress) while a dialog is open.
-pub trait Dialogs: Send + Sync {
-    /// The paths chosen; none when the user cancels.
-    fn ask(&self, question: Ask) -> Result<Vec<PathBuf>>;
-}
-
-/// The desktop's own file dialogs (through the XDG portal on Linux).
-#[derive(Debug, Default)]
-pub struct NativeDialogs;
-
-impl Dialogs for NativeDialogs {
-    fn ask(&self, question: Ask) -> Result<Vec<PathBuf>> {
-        // rfd reaches the portal over the session bus; without one it shows nothing and says
-        // nothing, which would look like a button that does not work.
-        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-            bail!(
-                "no file dialog here (the desktop portal needs a D-Bus session): drop the file \
-                 on the window instead"
-            );
-        }
-        let dialog = |title: &str, kind: FileKind| {
-            rfd::FileDialog::new()
-                .set_title(title)
-                .add_filter(kind.name, kind.extensions)
-                .add_filter("All files", &["*"])
-        };
-        Ok(match question {
-            Ask::Open(title, kind) => dialog(title, kind).pick_file().into_iter().collect(),
-            Ask::OpenMany(title, kind) => dialog(title, kind).pick_files().unwrap_or_default(),
-            Ask::Save(title, kind, name) => dialog(title, kind)
-                .set_file_name(name)
-                .save_file()
-                .into_iter()
-                .collect(),
-            Ask::Folder(title) => rfd::FileDialog::new()
-                .set_title(title)
-                .pick_folder()
-                .into_iter()
-                .collect(),
-        })
-    }
-}
-
 impl Command {
     /// The file dialog the command needs first, if it needs one.
     fn question(self) -> Option<Ask> {
@@ -378,6 +314,24 @@ impl Command {
     }
 }
 
+/// A file dialog open for a command.
+enum FileDialog {
+    /// The desktop's, asked on a worker thread.
+    Desktop(Job<Vec<PathBuf>>),
+    /// The app's own, drawn every frame.
+    InApp(Box<InAppDialog>),
+}
+
+impl FileDialog {
+    /// The paths chosen (none: cancelled), once the user is done; draws the app's own dialog.
+    fn answer(&mut self, ctx: &egui::Context) -> Option<Result<Vec<PathBuf>>> {
+        match self {
+            Self::Desktop(job) => job.poll(),
+            Self::InApp(dialog) => dialog.show(ctx).map(Ok),
+        }
+    }
+}
+
 /// The app.
 pub struct HecateApp {
     /// The view shown.
@@ -393,9 +347,12 @@ pub struct HecateApp {
     /// The last thing done, shown until replaced.
     pub notice: Option<String>,
     toasts: Toasts,
-    dialogs: Arc<dyn Dialogs>,
+    /// The desktop's file dialogs; none: the app draws its own.
+    dialogs: Option<Arc<dyn Dialogs>>,
     /// The command waiting for its file dialog, and the key or model the checks let it replace.
-    dialog: Option<(Command, Option<Subject>, Job<Vec<PathBuf>>)>,
+    dialog: Option<(Command, Option<Subject>, FileDialog)>,
+    /// Where the app's own file dialog starts: the folder of the last file chosen.
+    pub folder: Option<PathBuf>,
     /// The question shown in a modal window.
     question: Option<Question>,
     /// The passphrase asked for in a modal window (never kept beyond it).
@@ -416,8 +373,9 @@ impl std::fmt::Debug for HecateApp {
 }
 
 impl HecateApp {
-    /// The app with `settings`, taking paths from `dialogs`.
-    pub fn new(settings: &Settings, dialogs: Arc<dyn Dialogs>) -> Result<Self> {
+    /// The app with `settings`, taking paths from the desktop's `dialogs`, or from its own when
+    /// there are none.
+    pub fn new(settings: &Settings, dialogs: Option<Arc<dyn Dialogs>>) -> Result<Self> {
         let settings = settings.checked();
         Ok(Self {
             tab: settings.tab,
@@ -429,6 +387,7 @@ impl HecateApp {
             toasts: Toasts::default(),
             dialogs,
             dialog: None,
+            folder: None,
             question: None,
             passphrase: None,
             after_save: None,
@@ -454,7 +413,10 @@ impl HecateApp {
         self.story.pending().is_some()
             || self.customer.busy()
             || self.company.busy()
-            || self.dialog.is_some()
+            || self
+                .dialog
+                .as_ref()
+                .is_some_and(|(_, _, dialog)| matches!(dialog, FileDialog::Desktop(_)))
             || self.passphrase.as_ref().is_some_and(PassphraseDialog::busy)
     }
 
@@ -540,13 +502,16 @@ impl HecateApp {
     /// Collects finished background work and says what it did. A success here leaves a problem
     /// on show: it may be about something else.
     fn poll(&mut self, ctx: &egui::Context) {
-        if let Some((command, passed, job)) = &self.dialog
-            && let Some(paths) = job.poll()
+        if let Some((command, passed, dialog)) = &mut self.dialog
+            && let Some(paths) = dialog.answer(ctx)
         {
             let (command, passed) = (*command, *passed);
             self.dialog = None;
             let result = match paths {
-                Ok(paths) => self.answered(command, passed, paths),
+                Ok(paths) => {
+                    self.remember_folder(command, &paths);
+                    self.answered(command, passed, paths)
+                }
                 Err(error) => {
                     self.after_save = None;
                     Err(error)
@@ -1009,8 +974,16 @@ impl HecateApp {
                 Command::OpenModel => self.current(Unsaved::Model),
                 _ => None,
             };
-            let dialogs = Arc::clone(&self.dialogs);
-            self.dialog = Some((command, passed, Job::spawn(move || dialogs.ask(question))));
+            let dialog = match &self.dialogs {
+                Some(dialogs) => {
+                    let dialogs = Arc::clone(dialogs);
+                    FileDialog::Desktop(Job::spawn(move || dialogs.ask(question)))
+                }
+                None => {
+                    FileDialog::InApp(Box::new(InAppDialog::new(question, self.folder.as_deref())))
+                }
+            };
+            self.dialog = Some((command, passed, dialog));
             return Ok(None);
         }
         match command {
@@ -1056,6 +1029,18 @@ impl HecateApp {
             _ => {}
         }
         Ok(None)
+    }
+
+    /// Keeps the folder of the `paths` chosen for `command`, for the app's own next dialog.
+    fn remember_folder(&mut self, command: Command, paths: &[PathBuf]) {
+        let folder = match (command, paths.first()) {
+            (Command::SaveAnswers, Some(folder)) => Some(folder.as_path()),
+            (_, Some(file)) => file.parent(),
+            (_, None) => None,
+        };
+        if let Some(folder) = folder {
+            self.folder = Some(folder.to_path_buf());
+        }
     }
 
     /// Carries out `command` with the `paths` its dialog gave (none: the user cancelled), in
@@ -1269,8 +1254,8 @@ pub fn run() -> Result<()> {
                 .storage
                 .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
                 .unwrap_or_default();
-            let app = HecateApp::new(&settings, Arc::new(NativeDialogs))
-                .map_err(|error| error.to_string())?;
+            let dialogs = NativeDialogs::here().map(|native| Arc::new(native) as Arc<dyn Dialogs>);
+            let app = HecateApp::new(&settings, dialogs).map_err(|error| error.to_string())?;
             Ok(Box::new(Window { app }))
         }),
     )

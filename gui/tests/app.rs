@@ -16,7 +16,8 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use hecate::{Model, ModelCard};
 use hecate_gui::app::company::{SAMPLE, Status};
-use hecate_gui::app::{Ask, Dialogs, HecateApp, Settings, Tab};
+use hecate_gui::app::dialogs::{Ask, Dialogs};
+use hecate_gui::app::{HecateApp, Settings, Tab};
 use hecate_gui::sealing::{self, WRONG_PASSPHRASE};
 use hecate_gui::workflows::{decrypt, encode, encrypt, keygen, predict, train};
 
@@ -68,7 +69,8 @@ impl egui::DroppedFile for Dropped {
 }
 
 fn harness(script: &Script) -> Harness<'static, HecateApp> {
-    let app = HecateApp::new(&Settings::default(), Arc::new(script.clone())).expect("app starts");
+    let app =
+        HecateApp::new(&Settings::default(), Some(Arc::new(script.clone()))).expect("app starts");
     Harness::builder()
         .with_size(egui::vec2(1100.0, 2000.0))
         .build_ui_state(
@@ -585,6 +587,67 @@ fn customer_asks_the_company_service_and_can_stop_waiting() {
     // Plain http to another machine is flagged where the address is typed.
     type_url(&mut harness, "http://192.0.2.1:8080");
     harness.get_by_label_contains("Plain http to another machine");
+}
+
+/// The app's own file dialog, as a desktop without the portal shows it: the window's title, the
+/// files of the kind asked for, the buttons.
+#[test]
+fn without_the_desktop_portal_the_apps_own_dialog_opens_and_saves() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let pair = keygen::generate(2048, &AtomicBool::new(false)).expect("a key");
+    write(&dir.path().join("mine.key"), &pair.private);
+    write(&dir.path().join("notes.txt"), b"not a key");
+    let app = HecateApp::new(&Settings::default(), None).expect("app starts");
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1100.0, 900.0))
+        .build_ui_state(|ui, app: &mut HecateApp| app.ui(ui), app);
+    harness.state_mut().folder = Some(dir.path().to_path_buf());
+    tab(&mut harness, "Customer");
+
+    // Cancelled: nothing opened.
+    click(&mut harness, "Open a key...");
+    harness.get_by_label_contains("Open your private key");
+    click(&mut harness, "Cancel");
+    assert!(
+        harness
+            .query_by_label_contains("Open your private key")
+            .is_none()
+    );
+    assert!(harness.state().customer.key.is_none());
+
+    // Only the kind of file asked for is listed.
+    click(&mut harness, "Open a key...");
+    assert!(harness.query_by_label_contains("notes.txt").is_none());
+    click(&mut harness, "🗋 mine.key");
+    click(&mut harness, "Open");
+    no_problem(&harness);
+    assert_eq!(fingerprint(&harness), pair.fingerprint);
+
+    // Saved under the name suggested, in the folder last used.
+    click(&mut harness, "Save the key...");
+    harness.get_by_label_contains("Save your key");
+    click(&mut harness, "Save");
+    answer(&mut harness, "Save without a passphrase");
+    no_problem(&harness);
+    let saved = dir.path().join("customer.key");
+    assert_eq!(
+        keygen::open(&std::fs::read(&saved).expect("saved"))
+            .expect("a private key")
+            .fingerprint,
+        pair.fingerprint
+    );
+
+    // A file there already is asked about before the customer's choice goes on.
+    click(&mut harness, "Save the key...");
+    click(&mut harness, "Save");
+    harness.get_by_label("Replace the file?");
+    click(&mut harness, "Choose another name");
+    harness.get_by_label_contains("Save your key");
+    click(&mut harness, "Save");
+    answer(&mut harness, "Replace");
+    answer(&mut harness, "Save without a passphrase");
+    no_problem(&harness);
+    assert!(!asking(&harness));
 }
 
 #[test]
