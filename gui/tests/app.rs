@@ -267,7 +267,7 @@ fn one_click_runs_the_whole_story() {
 #[test]
 fn step_by_step_shows_the_company_only_ciphertexts() {
     let mut harness = harness(&Script::default());
-    harness.state_mut().story.values = [61.0, 8.0, 1.0, 0.0];
+    harness.state_mut().story.inputs = ["61", "8", "1", "0"].map(str::to_owned);
     for label in [
         "1. Generate the customer's key",
         "2. Encrypt the features",
@@ -300,6 +300,70 @@ fn step_by_step_shows_the_company_only_ciphertexts() {
         harness.get_by_label_contains(ciphertext);
     }
     harness.get_by_label(&format!("[x] answer received: {answer}"));
+}
+
+/// Replaces what the walkthrough's entry `feature` holds by typing `text` in it.
+fn type_story_value(harness: &mut Harness<'static, HecateApp>, feature: &str, text: &str) {
+    let index = ["age", "healthy_eating", "active_lifestyle", "gender"]
+        .iter()
+        .position(|name| *name == feature)
+        .expect("a feature of the sample");
+    if let Some(input) = harness.state_mut().story.inputs.get_mut(index) {
+        input.clear();
+    }
+    // Focused first, in a frame of its own: typed text goes to the focused entry.
+    harness
+        .get_by_role_and_label(Role::TextInput, feature)
+        .focus();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::TextInput, feature)
+        .type_text(text);
+    settle(harness);
+}
+
+#[test]
+fn the_walkthrough_refuses_what_the_customer_view_refuses_until_fixed() {
+    let mut harness = harness(&Script::default());
+    for (feature, typed, problem) in [
+        ("age", "200", "age: 200 is outside 18-"),
+        (
+            "healthy_eating",
+            "abc",
+            "healthy_eating: \"abc\" is not a number",
+        ),
+        ("gender", "0.5", "gender: 0.5 is not a whole number"),
+    ] {
+        type_story_value(&mut harness, feature, typed);
+        // Beside the entry, and where the story would start.
+        assert_eq!(
+            harness.query_all_by_label_contains(problem).count(),
+            2,
+            "{feature} {typed:?}"
+        );
+        harness.get_by_label_contains(&format!("To run: {problem}"));
+        assert!(
+            harness
+                .get_by_label("Run the whole story")
+                .accesskit_node()
+                .is_disabled()
+        );
+        click(&mut harness, "Run the whole story");
+        assert!(harness.state().story.key.is_none(), "{feature} {typed:?}");
+        // Fixed again, as the story starts.
+        let fixed = match feature {
+            "age" => "36",
+            "gender" => "1",
+            _ => "5",
+        };
+        type_story_value(&mut harness, feature, fixed);
+        assert!(harness.query_by_label_contains("To run:").is_none());
+    }
+    click(&mut harness, "Run the whole story");
+    let story = &harness.state().story;
+    assert_eq!(story.error, None);
+    assert_eq!(story.values().expect("fixed"), [36.0, 5.0, 5.0, 1.0]);
+    assert!(story.prediction.is_some());
 }
 
 #[test]

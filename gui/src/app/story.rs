@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
 use hecate::Model;
 
 use super::company::SAMPLE;
 use super::customer::{KEY_SIZES, Query, make_query};
+use super::features;
 use super::task::Job;
 use crate::workflows::decrypt::Decrypted;
 use crate::workflows::keygen::KeyPair;
@@ -70,8 +71,8 @@ enum Done {
 pub struct Story {
     /// The company's model, trained on the sample when the story starts.
     pub trained: Trained,
-    /// The customer's feature values.
-    pub values: [f64; 4],
+    /// What the customer typed for each feature, in the model's order.
+    pub inputs: [String; 4],
     /// Bits of the customer's key.
     pub bits: u32,
     /// The customer's key pair, once generated.
@@ -115,7 +116,7 @@ impl Story {
         };
         Ok(Self {
             trained: train::train(SAMPLE, &options)?,
-            values,
+            inputs: values.map(|value| value.to_string()),
             bits,
             key: None,
             query: None,
@@ -211,11 +212,11 @@ impl Story {
             }
             Step::Encrypt => {
                 let key = self.key.as_ref().map(|pair| Arc::clone(&pair.key));
-                let values = self.values;
+                let values = self.values();
                 let card = self.trained.model.card(&KEY_SIZES);
                 Job::spawn(move || {
                     let key = key.ok_or_else(|| missing("key"))?;
-                    make_query(&*key, &values, &card?).map(Done::Query)
+                    make_query(&*key, &values?, &card?).map(Done::Query)
                 })
             }
             Step::Compute => {
@@ -265,8 +266,40 @@ impl Story {
         }
     }
 
+    /// Each input parsed, or what is wrong with it, with the checks of the customer's view.
+    fn parsed(&self) -> impl Iterator<Item = Result<f64, String>> {
+        let model = &self.trained.model;
+        model
+            .features()
+            .iter()
+            .zip(model.specs())
+            .zip(&self.inputs)
+            .map(|((name, spec), text)| features::parse(name.as_str(), text, spec.range()))
+    }
+
+    /// Each input's problem, if it has one.
+    pub fn input_problems(&self) -> Vec<Option<String>> {
+        self.parsed().map(Result::err).collect()
+    }
+
+    /// The values typed, or what is wrong with them.
+    pub fn values(&self) -> Result<[f64; 4]> {
+        let mut values = [0.0; 4];
+        let mut problems = Vec::new();
+        for (value, parsed) in values.iter_mut().zip(self.parsed()) {
+            match parsed {
+                Ok(parsed) => *value = parsed,
+                Err(problem) => problems.push(problem),
+            }
+        }
+        if !problems.is_empty() {
+            bail!("{}", problems.join("; "));
+        }
+        Ok(values)
+    }
+
     /// The model's prediction computed in the clear, to compare with the decrypted one.
     pub fn plaintext_prediction(&self) -> Option<f64> {
-        self.trained.model.evaluate(&self.values).ok()
+        self.trained.model.evaluate(&self.values().ok()?).ok()
     }
 }

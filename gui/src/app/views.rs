@@ -3,8 +3,8 @@
 
 use eframe::egui::{self, RichText};
 
-use super::Command;
-use super::customer::KEY_SIZES;
+use super::customer::{INPUT_LEN, KEY_SIZES};
+use super::{Command, PROBLEM_RED};
 
 pub mod company;
 pub mod customer;
@@ -50,4 +50,38 @@ fn key_size(ui: &mut egui::Ui, enabled: bool, id: &str, bits: &mut u32) {
 fn section(ui: &mut egui::Ui, title: &str) {
     ui.add_space(6.0);
     ui.label(RichText::new(title).strong().size(16.0));
+}
+
+/// A row of a grid of feature entries: the name, the entry (greyed out unless `editable`) with
+/// `hint` inside, and the entry's problem beside it once something is typed.
+fn feature_row(
+    ui: &mut egui::Ui,
+    editable: bool,
+    name: &str,
+    text: &mut String,
+    hint: String,
+    problem: Option<String>,
+) {
+    let label = ui.label(name);
+    ui.add_enabled(
+        editable,
+        egui::TextEdit::singleline(text)
+            // By name: a line appearing above (a problem) must not move the focus elsewhere.
+            .id_salt(name)
+            .char_limit(INPUT_LEN)
+            .hint_text(hint)
+            // A grid sizes a column by its widest cell of the last frame, which would keep the
+            // entry as narrow as its first frame drew it.
+            .min_size(egui::vec2(180.0, 0.0)),
+    )
+    .labelled_by(label.id);
+    match problem {
+        Some(problem) if !text.is_empty() => {
+            ui.colored_label(PROBLEM_RED, problem);
+        }
+        _ => {
+            ui.label("");
+        }
+    }
+    ui.end_row();
 }

@@ -4,10 +4,10 @@ use std::time::Instant;
 
 use eframe::egui::{self, RichText};
 
-use super::{button, headline, key_size, section};
+use super::{button, feature_row, headline, key_size, section};
 use crate::app::Command;
 use crate::app::PROBLEM_RED;
-use crate::app::customer::{Customer, DEFAULT_URL, INPUT_LEN, KeyWork, sizes};
+use crate::app::customer::{Customer, DEFAULT_URL, KeyWork, sizes};
 use crate::app::features;
 use crate::workflows::ask::travels_in_the_clear;
 
@@ -165,26 +165,8 @@ fn card(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>)
                 .zip(problems)
                 .zip(specs)
             {
-                let label = ui.label(*name);
-                ui.add_enabled(
-                    editable,
-                    egui::TextEdit::singleline(&mut **text)
-                        .char_limit(INPUT_LEN)
-                        .hint_text(features::hint(name, declared))
-                        // A grid sizes a column by its widest cell of the last frame, which
-                        // would keep the entry as narrow as its first frame drew it.
-                        .min_size(egui::vec2(180.0, 0.0)),
-                )
-                .labelled_by(label.id);
-                match problem {
-                    Some(problem) if !text.is_empty() => {
-                        ui.colored_label(PROBLEM_RED, problem);
-                    }
-                    _ => {
-                        ui.label("");
-                    }
-                }
-                ui.end_row();
+                let hint = features::hint(name, declared);
+                feature_row(ui, editable, name, text, hint, problem);
             }
         });
 }

@@ -2,11 +2,9 @@
 
 use eframe::egui;
 
-use super::{button, headline, key_size};
-use crate::app::Command;
-
-use crate::app::features::KNOWN;
+use super::{button, feature_row, headline, key_size};
 use crate::app::story::{Step, Story};
+use crate::app::{Command, PROBLEM_RED, features};
 
 /// Draws the walkthrough.
 pub fn show(ui: &mut egui::Ui, story: &mut Story, commands: &mut Vec<Command>) {
@@ -16,7 +14,7 @@ pub fn show(ui: &mut egui::Ui, story: &mut Story, commands: &mut Vec<Command>) {
     );
     controls(ui, story, commands);
     if let Some(error) = &story.error {
-        ui.colored_label(crate::app::PROBLEM_RED, format!("Error: {error}"));
+        ui.colored_label(PROBLEM_RED, format!("Error: {error}"));
     }
     ui.separator();
     ui.columns(2, |columns| {
@@ -38,10 +36,17 @@ pub fn show(ui: &mut egui::Ui, story: &mut Story, commands: &mut Vec<Command>) {
 
 fn controls(ui: &mut egui::Ui, story: &mut Story, commands: &mut Vec<Command>) {
     let idle = story.pending().is_none();
+    let ready = idle && blocker(story).is_none();
     ui.horizontal(|ui| {
-        button(ui, idle, "Run the whole story", Command::RunStory, commands);
+        button(
+            ui,
+            ready,
+            "Run the whole story",
+            Command::RunStory,
+            commands,
+        );
         if let Some(step) = story.next_step() {
-            button(ui, idle, step.label(), Command::NextStep, commands);
+            button(ui, ready, step.label(), Command::NextStep, commands);
         }
         button(ui, idle, "Start over", Command::ResetStory, commands);
         // The size is fixed once the key exists.
@@ -58,24 +63,39 @@ fn controls(ui: &mut egui::Ui, story: &mut Story, commands: &mut Vec<Command>) {
     });
 }
 
+/// What stops the story: values with a problem, unless their query is made already.
+fn blocker(story: &Story) -> Option<String> {
+    match story.values() {
+        Err(problem) if story.query.is_none() => Some(format!("{problem:#}")),
+        _ => None,
+    }
+}
+
 fn customer(ui: &mut egui::Ui, story: &mut Story) {
     ui.heading("Customer");
     ui.label("Sees everything of their own; their features never leave in the clear.");
     // The values are fixed once a query is being made from them.
     let editable = story.query.is_none() && story.pending().is_none();
-    egui::Grid::new("walkthrough features").show(ui, |ui| {
-        for (feature, value) in KNOWN.iter().zip(&mut story.values) {
-            let label = ui.label(feature.name);
-            ui.add_enabled(
-                editable,
-                egui::DragValue::new(value)
-                    .range(feature.low..=feature.high)
-                    .speed(if feature.whole { 1.0 } else { 0.1 }),
-            )
-            .labelled_by(label.id);
-            ui.end_row();
-        }
-    });
+    let problems = story.input_problems();
+    let model = &story.trained.model;
+    egui::Grid::new("walkthrough features")
+        .num_columns(3)
+        .show(ui, |ui| {
+            for (((name, spec), text), problem) in model
+                .features()
+                .iter()
+                .zip(model.specs())
+                .zip(&mut story.inputs)
+                .zip(problems)
+            {
+                let hint = features::hint(name.as_str(), spec.range());
+                feature_row(ui, editable, name.as_str(), text, hint, problem);
+            }
+        });
+    // Below the entries, so that no button above moves when it comes or goes.
+    if let Some(problem) = blocker(story) {
+        ui.colored_label(PROBLEM_RED, format!("To run: {problem}"));
+    }
     let bits = story.bits;
     let lines = [
         (
