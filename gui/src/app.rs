@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use eframe::egui::{self, Color32};
-use egui_notify::Toasts;
 use hecate::{Kind, Sealed, Subject};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -346,7 +345,6 @@ pub struct HecateApp {
     pub problem: Option<String>,
     /// The last thing done, shown until replaced.
     pub notice: Option<String>,
-    toasts: Toasts,
     /// The desktop's file dialogs; none: the app draws its own.
     dialogs: Option<Arc<dyn Dialogs>>,
     /// The command waiting for its file dialog, and the key or model the checks let it replace.
@@ -384,7 +382,6 @@ impl HecateApp {
             company: Company::new(&settings.target, settings.holdout),
             problem: None,
             notice: None,
-            toasts: Toasts::default(),
             dialogs,
             dialog: None,
             folder: None,
@@ -496,7 +493,6 @@ impl HecateApp {
             let result = self.run(command, ui.ctx());
             self.report(result);
         }
-        self.toasts.show(ui.ctx());
     }
 
     /// Collects finished background work and says what it did. A success here leaves a problem
@@ -533,7 +529,7 @@ impl HecateApp {
             Some(customer::Finished::Opened(path)) => {
                 Ok(format!("Opened the key {}.", path.display()))
             }
-            // Not the value itself: a toast outlives a switch to the company's view.
+            // Not the value itself: the line above the view shows it in every view.
             Some(customer::Finished::Decrypted(_)) => Ok("Answer decrypted.".to_owned()),
             Some(customer::Finished::Fetched(url)) => Ok(format!(
                 "Fetched the card from {url}: type your values, then ask the company."
@@ -572,17 +568,13 @@ impl HecateApp {
 
     fn announce(&mut self, result: Result<String>) {
         match result {
-            Ok(notice) => {
-                self.toasts.basic(notice.clone()).closable(false);
-                self.notice = Some(notice);
-            }
+            Ok(notice) => self.notice = Some(notice),
             Err(error) => self.report(Err(error)),
         }
     }
 
-    /// Shows what a command did (the user has moved on from any problem), or what went wrong.
-    // Plain toasts without a close cross: egui-notify's icons and cross are not in egui's
-    // default fonts (the problem line above the view has its own button).
+    /// Shows what a command did (the user has moved on from any problem), or what went wrong,
+    /// once: in the line above the view.
     fn report(&mut self, result: Result<Option<String>>) {
         match result {
             Ok(Some(notice)) => {
@@ -590,13 +582,7 @@ impl HecateApp {
                 self.announce(Ok(notice));
             }
             Ok(None) => {}
-            Err(error) => {
-                let problem = format!("{error:#}");
-                self.toasts
-                    .custom(problem.clone(), "!".to_owned(), PROBLEM_RED)
-                    .closable(false);
-                self.problem = Some(problem);
-            }
+            Err(error) => self.problem = Some(format!("{error:#}")),
         }
     }
 

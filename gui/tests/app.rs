@@ -268,6 +268,8 @@ fn one_click_runs_the_whole_story() {
 fn step_by_step_shows_the_company_only_ciphertexts() {
     let mut harness = harness(&Script::default());
     harness.state_mut().story.inputs = ["61", "8", "1", "0"].map(str::to_owned);
+    // Every step still to take, with a box to tick.
+    harness.get_by_label("☐ 2. Encrypt the features");
     for label in [
         "1. Generate the customer's key",
         "2. Encrypt the features",
@@ -299,7 +301,7 @@ fn step_by_step_shows_the_company_only_ciphertexts() {
     for ciphertext in ciphertexts {
         harness.get_by_label_contains(ciphertext);
     }
-    harness.get_by_label(&format!("[x] answer received: {answer}"));
+    harness.get_by_label(&format!("✔ answer received: {answer}"));
 }
 
 /// Replaces what the walkthrough's entry `feature` holds by typing `text` in it.
@@ -686,6 +688,8 @@ fn without_the_desktop_portal_the_apps_own_dialog_opens_and_saves() {
     click(&mut harness, "Open");
     no_problem(&harness);
     assert_eq!(fingerprint(&harness), pair.fingerprint);
+    // The size shown for the next key is the open key's, not the 3072 of the settings.
+    assert_eq!(harness.state().customer.bits, 2048);
 
     // Saved under the name suggested, in the folder last used.
     click(&mut harness, "Save the key...");
@@ -788,7 +792,7 @@ fn company_trains_publishes_and_answers_a_batch_of_queries() {
             .zip(["features", "not a Hecate file", "checksum mismatch"])
     {
         match status {
-            Status::Invalid(message) => assert!(message.contains(problem), "{message}"),
+            Status::Invalid(message, _) => assert!(message.contains(problem), "{message}"),
             other => panic!("accepted a bad query: {other:?}"),
         }
     }
@@ -874,9 +878,20 @@ fn company_trains_publishes_and_answers_a_batch_of_queries() {
         .last()
         .map(|query| &query.status)
     {
-        Some(Status::Invalid(problem)) => assert!(problem.contains("another model"), "{problem}"),
+        // Refused, but its key is still told.
+        Some(Status::Invalid(problem, Some(info))) => {
+            assert!(problem.contains("another model"), "{problem}");
+            assert_eq!(info.fingerprint, second.fingerprint);
+        }
         other => panic!("a query for the old model still accepted: {other:?}"),
     }
+    // Its key beside it, as for the one answered before.
+    assert_eq!(
+        harness
+            .get_all_by_label(&format!("{:.16} (3072 bits)", second.fingerprint))
+            .count(),
+        2
+    );
 
     // The log names keys and the model, and holds nothing else.
     let log = &harness.state().company.log;
@@ -887,13 +902,15 @@ fn company_trains_publishes_and_answers_a_batch_of_queries() {
         [first.fingerprint, second.fingerprint, first.fingerprint]
     );
     assert!(log.iter().all(|served| served.model == model.id()));
-    for (pair, times) in [(&first, 4), (&second, 2)] {
+    // The first key: its two answered queries, the short one refused, the log's two lines; the
+    // second: its answered query, its refused copy, the log's line.
+    for (pair, times) in [(&first, 5), (&second, 3)] {
         assert_eq!(
             harness
                 .get_all_by_label_contains(&format!("{:.16}", pair.fingerprint))
                 .count(),
             times,
-            "once in the queries and once in the log per answer"
+            "once per query that decodes and once in the log per answer"
         );
     }
 }

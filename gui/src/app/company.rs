@@ -29,8 +29,8 @@ pub const SAMPLE_NAME: &str = "the bundled sample (employees.csv)";
 pub enum Status {
     /// Being checked.
     Checking,
-    /// It cannot be answered, and why.
-    Invalid(String),
+    /// It cannot be answered, why, and what it says of its key if it decodes.
+    Invalid(String, Option<QueryInfo>),
     /// Valid and waiting to be answered.
     Ready(QueryInfo),
     /// Being answered.
@@ -49,11 +49,12 @@ pub enum Status {
 }
 
 impl Status {
-    /// The query's key and size, once it is known to be valid.
+    /// The query's key and size, once it is decoded.
     pub fn info(&self) -> Option<&QueryInfo> {
         match self {
-            Self::Checking | Self::Invalid(_) => None,
-            Self::Ready(info)
+            Self::Checking | Self::Invalid(_, None) => None,
+            Self::Invalid(_, Some(info))
+            | Self::Ready(info)
             | Self::Answering(info)
             | Self::Answered { info, .. }
             | Self::Saved(info, _) => Some(info),
@@ -333,7 +334,11 @@ impl Company {
                 .map(|(index, bytes)| {
                     let status = match predict::check(model.as_ref(), &bytes, &keys) {
                         Ok(info) => Status::Ready(info),
-                        Err(error) => Status::Invalid(format!("{error:#}")),
+                        // Refused for this model, perhaps, but its key can still be told.
+                        Err(error) => Status::Invalid(
+                            format!("{error:#}"),
+                            predict::check(None, &bytes, &keys).ok(),
+                        ),
                     };
                     (index, status)
                 })
@@ -345,7 +350,7 @@ impl Company {
     /// Checks the waiting queries again (the model changed).
     fn revalidate(&mut self) {
         for query in &mut self.queries {
-            if matches!(query.status, Status::Ready(_) | Status::Invalid(_)) {
+            if matches!(query.status, Status::Ready(_) | Status::Invalid(..)) {
                 query.status = Status::Checking;
             }
         }
@@ -465,7 +470,7 @@ impl Company {
                 Err(error) => {
                     for query in &mut self.queries {
                         if query.status == Status::Checking {
-                            query.status = Status::Invalid(format!("{error:#}"));
+                            query.status = Status::Invalid(format!("{error:#}"), None);
                         }
                     }
                 }
@@ -512,7 +517,7 @@ impl Company {
                         seconds,
                     }
                 }
-                Err(error) => Status::Invalid(format!("{error:#}")),
+                Err(error) => Status::Invalid(format!("{error:#}"), Some(info.clone())),
             };
         }
         if !ended {

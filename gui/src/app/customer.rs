@@ -82,7 +82,7 @@ pub struct Card {
 
 /// The customer.
 pub struct Customer {
-    /// Bits of the next key to generate.
+    /// Bits of the next key to generate: those of the key in use, once there is one.
     pub bits: u32,
     /// The key pair.
     pub key: Option<KeyPair>,
@@ -244,6 +244,10 @@ impl Customer {
         self.encrypting = None;
         self.decrypting = None;
         self.asking = None;
+        // The size shown for the next key follows the key in use, which it would contradict.
+        if KEY_SIZES.contains(&pair.bits) {
+            self.bits = pair.bits;
+        }
         self.key = Some(pair);
         self.key_file = file;
     }

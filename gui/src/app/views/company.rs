@@ -106,7 +106,8 @@ fn equation(ui: &mut egui::Ui, trained: &Trained) {
     egui::Grid::new("coefficients").show(ui, |ui| {
         for (name, weight) in model.features().iter().zip(model.weights_f64()) {
             ui.monospace(format!("    {weight:+.6}"));
-            ui.label(format!("x {}", name.as_str()));
+            // As the command line prints it.
+            ui.label(format!("· {}", name.as_str()));
             ui.end_row();
         }
     });
@@ -235,7 +236,7 @@ fn queries(ui: &mut egui::Ui, company: &Company, commands: &mut Vec<Command>) {
                     None => ui.label("-"),
                 };
                 match &query.status {
-                    Status::Invalid(problem) => {
+                    Status::Invalid(problem, _) => {
                         ui.colored_label(PROBLEM_RED, format!("refused: {problem}"));
                     }
                     Status::Ready(info) => {

@@ -180,10 +180,11 @@ fn company(ui: &mut egui::Ui, story: &Story) {
 
 /// A step's status line.
 fn step_line(ui: &mut egui::Ui, story: &Story, step: Step, done: Option<String>) {
+    // Marks from egui's bundled emoji fonts: they render on any desktop.
     let text = match (done, story.pending() == Some(step)) {
-        (Some(done), _) => format!("[x] {done}"),
-        (None, true) => format!("[..] {}", step.label()),
-        (None, false) => format!("[ ] {}", step.label()),
+        (Some(done), _) => format!("✔ {done}"),
+        (None, true) => format!("⏳ {}", step.label()),
+        (None, false) => format!("☐ {}", step.label()),
     };
     ui.label(text);
 }
