@@ -124,6 +124,8 @@ pub enum Command {
     Show(Tab),
     /// Dismiss the problem shown.
     Dismiss,
+    /// Show the About window, or close it.
+    About(bool),
     /// Walkthrough: run every remaining step.
     RunStory,
     /// Walkthrough: take the next step.
@@ -359,6 +361,8 @@ pub struct HecateApp {
     after_save: Option<Then>,
     /// The user chose to close the window with work unsaved.
     may_close: bool,
+    /// The About window is shown.
+    pub about: bool,
 }
 
 impl std::fmt::Debug for HecateApp {
@@ -389,6 +393,7 @@ impl HecateApp {
             passphrase: None,
             after_save: None,
             may_close: false,
+            about: false,
         })
     }
 
@@ -454,6 +459,11 @@ impl HecateApp {
         ui.horizontal(|ui| {
             ui.heading("Hecate");
             ui.label("a prediction without showing your data");
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("About").clicked() {
+                    commands.push(Command::About(true));
+                }
+            });
         });
         ui.horizontal(|ui| {
             for tab in Tab::ALL {
@@ -487,6 +497,9 @@ impl HecateApp {
         }
         if let Some(dialog) = &mut self.passphrase {
             views::passphrase::show(ui.ctx(), dialog, &mut commands);
+        }
+        if self.about {
+            views::about::show(ui.ctx(), &mut commands);
         }
         self.dropped_files(ui.ctx());
         for command in commands {
@@ -979,6 +992,7 @@ impl HecateApp {
                 self.tab = tab;
             }
             Command::Dismiss => self.problem = None,
+            Command::About(shown) => self.about = shown,
             Command::RunStory => self.story.run_all(),
             Command::NextStep => self.story.advance(),
             Command::ResetStory => self.story.reset(),

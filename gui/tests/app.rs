@@ -718,6 +718,42 @@ fn without_the_desktop_portal_the_apps_own_dialog_opens_and_saves() {
     assert!(!asking(&harness));
 }
 
+/// Presses the keys of a main action (Ctrl, or Cmd on a Mac, and `key`).
+fn press(harness: &mut Harness<'static, HecateApp>, key: egui::Key) {
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, key);
+    settle(harness);
+}
+
+#[test]
+fn keys_press_the_main_buttons_and_about_tells_the_version() {
+    let script = Script::default();
+    let mut harness = harness(&script);
+    tab(&mut harness, "Customer");
+    press(&mut harness, egui::Key::O);
+    assert!(matches!(
+        script.asked().as_slice(),
+        [Ask::Open("Open your private key", _)]
+    ));
+    // Encrypt is greyed out without a key and a card: so are its keys.
+    press(&mut harness, egui::Key::E);
+    no_problem(&harness);
+
+    click(&mut harness, "About");
+    harness.get_by_label(&format!("Hecate {}", env!("CARGO_PKG_VERSION")));
+    // Under a modal window the keys press nothing.
+    press(&mut harness, egui::Key::O);
+    assert_eq!(script.asked().len(), 1);
+    answer(&mut harness, "Close");
+    assert!(!harness.state().about);
+
+    tab(&mut harness, "Company");
+    press(&mut harness, egui::Key::O);
+    assert!(matches!(
+        script.asked().last(),
+        Some(Ask::OpenMany("Open queries", _))
+    ));
+}
+
 #[test]
 fn customer_can_cancel_key_generation() {
     let mut harness = harness(&Script::default());

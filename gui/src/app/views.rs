@@ -6,6 +6,7 @@ use eframe::egui::{self, RichText};
 use super::customer::{INPUT_LEN, KEY_SIZES};
 use super::{Command, PROBLEM_RED};
 
+pub mod about;
 pub mod company;
 pub mod customer;
 pub mod passphrase;
@@ -17,6 +18,22 @@ fn headline(ui: &mut egui::Ui, text: String) {
     ui.label(RichText::new(text).size(26.0).strong());
 }
 
+/// The keys of the main actions; the view shown says which of its buttons each presses.
+pub const SHORTCUTS: [(egui::KeyboardShortcut, &str); 4] = [
+    (OPEN, "open a key (Customer), queries (Company)"),
+    (SAVE, "save the key (Customer), the model (Company)"),
+    (ENCRYPT, "encrypt the values (Customer)"),
+    (ANSWER, "answer the queries (Company)"),
+];
+const OPEN: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O);
+const SAVE: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S);
+const ENCRYPT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::E);
+const ANSWER: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Enter);
+
 /// A button that pushes `command` when clicked, greyed out unless `enabled`.
 fn button(
     ui: &mut egui::Ui,
@@ -26,6 +43,31 @@ fn button(
     commands: &mut Vec<Command>,
 ) {
     if ui.add_enabled(enabled, egui::Button::new(label)).clicked() {
+        commands.push(command);
+    }
+}
+
+/// [`button`], also pressed by `keys` while it is enabled and no modal window is over the view;
+/// its tooltip says the keys.
+fn keyed_button(
+    ui: &mut egui::Ui,
+    enabled: bool,
+    label: &str,
+    keys: egui::KeyboardShortcut,
+    command: Command,
+    commands: &mut Vec<Command>,
+) {
+    let shown = ui.ctx().format_shortcut(&keys);
+    let clicked = ui
+        .add_enabled(enabled, egui::Button::new(label))
+        .on_hover_text(&shown)
+        .on_disabled_hover_text(shown)
+        .clicked();
+    let layer = ui.layer_id();
+    let pressed = enabled
+        && ui.ctx().memory(|memory| memory.is_above_modal_layer(layer))
+        && ui.input_mut(|input| input.consume_shortcut(&keys));
+    if clicked || pressed {
         commands.push(command);
     }
 }

@@ -3,7 +3,7 @@
 use eframe::egui::{self, Color32};
 use egui_plot::{Corner, Legend, Line, Plot, Points};
 
-use super::{button, section};
+use super::{ANSWER, OPEN, SAVE, button, keyed_button, section};
 use crate::app::Command;
 use crate::app::company::{Company, Status};
 use crate::app::{PROBLEM_RED, count};
@@ -76,10 +76,11 @@ fn train(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command>) 
             commands,
         );
         // Not while another model is coming: it would take this one's place mid-save.
-        button(
+        keyed_button(
             ui,
             has_model && !company.training(),
             "Save the model...",
+            SAVE,
             Command::SaveModel,
             commands,
         );
@@ -184,11 +185,19 @@ fn queries(ui: &mut egui::Ui, company: &Company, commands: &mut Vec<Command>) {
     let idle = !company.busy();
     let (ready, unsaved) = (company.ready(), company.unsaved());
     ui.horizontal(|ui| {
-        button(ui, idle, "Open queries...", Command::OpenQueries, commands);
-        button(
+        keyed_button(
+            ui,
+            idle,
+            "Open queries...",
+            OPEN,
+            Command::OpenQueries,
+            commands,
+        );
+        keyed_button(
             ui,
             idle && ready > 0 && company.model().is_some(),
             &format!("Answer {}", count(ready, "query", "queries")),
+            ANSWER,
             Command::AnswerAll,
             commands,
         );

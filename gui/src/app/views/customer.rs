@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use eframe::egui::{self, RichText};
 
-use super::{button, feature_row, headline, key_size, section};
+use super::{ENCRYPT, OPEN, SAVE, button, feature_row, headline, key_size, keyed_button, section};
 use crate::app::Command;
 use crate::app::PROBLEM_RED;
 use crate::app::customer::{Customer, DEFAULT_URL, KeyWork, sizes};
@@ -34,7 +34,7 @@ fn key(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>) 
         key_size(ui, idle, "key size", &mut customer.bits);
 
         button(ui, idle, "Generate a key", Command::GenerateKey, commands);
-        button(ui, idle, "Open a key...", Command::OpenKey, commands);
+        keyed_button(ui, idle, "Open a key...", OPEN, Command::OpenKey, commands);
     });
     // Until its answer is read: a query asked of a service comes back with it.
     if customer.key_file.is_none() && customer.query.is_some() && customer.prediction.is_none() {
@@ -84,7 +84,14 @@ fn key(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>) 
             };
             // Not while another key is coming: it would take this one's place mid-save.
             let idle = customer.key_work().is_none();
-            button(ui, idle, "Save the key...", Command::SaveKey, commands);
+            keyed_button(
+                ui,
+                idle,
+                "Save the key...",
+                SAVE,
+                Command::SaveKey,
+                commands,
+            );
         });
     }
 }
@@ -177,7 +184,7 @@ fn query(ui: &mut egui::Ui, customer: &Customer, commands: &mut Vec<Command>) {
     let service = customer.card.as_ref().and_then(|card| card.url.as_deref());
     ui.horizontal(|ui| {
         let ready = blocker.is_none() && !customer.busy() && customer.query.is_none();
-        button(ui, ready, "Encrypt", Command::Encrypt, commands);
+        keyed_button(ui, ready, "Encrypt", ENCRYPT, Command::Encrypt, commands);
         if service.is_some() {
             button(ui, ready, "Ask the company", Command::AskCompany, commands);
         }
