@@ -36,9 +36,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use hecate::ModelCard;
-use hecate_gui::service::{self, Company, Limits, Server};
-use hecate_gui::workflows::keygen::{self, KeyPair};
-use hecate_gui::workflows::{ask, encode, train};
+use hecate_app::service::{self, Company, Limits, Server};
+use hecate_app::workflows::keygen::{self, KeyPair};
+use hecate_app::workflows::{ask, encode, train};
 
 /// Set in the child that serves: `rates-off` or `default` (its rate limits).
 const SERVER_ENV: &str = "HECATE_LOAD_SERVER";

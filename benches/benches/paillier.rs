@@ -20,8 +20,8 @@ use hecate::{
     FeatureSpec, KeySize, Model, Names, Paillier2048, Paillier3072, Paillier4096, Plaintext,
     PrivateKey, Query,
 };
+use hecate_app::workflows::os_rng;
 use hecate_benches::{SCALAR, bench_bits, fast, model_inputs, slow};
-use hecate_gui::workflows::os_rng;
 
 /// The plaintext every encryption benchmark encrypts (the same as `hecate bench`).
 const MESSAGE: u64 = 0x1234_5678_9abc;

@@ -3,13 +3,13 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hecate::{Paillier4096, PrivateKey};
-use hecate_gui::interop::phe;
+use hecate_app::interop::phe;
 use std::hint::black_box;
 use std::ops::Deref;
 
 /// A 4096-bit key in python-paillier's format, made once (key generation takes seconds).
 fn custkeys() -> impl Deref<Target = String> {
-    let mut rng = hecate_gui::workflows::os_rng();
+    let mut rng = hecate_app::workflows::os_rng();
     let key = PrivateKey::<Paillier4096>::generate(&mut rng).expect("a 4096-bit key");
     phe::write_keys(&key).expect("custkeys.json")
 }

@@ -7,7 +7,7 @@
 //! ```
 //!
 //! The core reads and writes this envelope only. Deriving the key (Argon2id) and sealing
-//! (XChaCha20-Poly1305) need a large memory area and happen where `std` is, in `hecate-gui`; so a
+//! (XChaCha20-Poly1305) need a large memory area and happen where `std` is, in `hecate-app`; so a
 //! firmware build keeps its formats without carrying either. Everything here is public: the
 //! secret is inside the ciphertext.
 

@@ -78,7 +78,7 @@ fn answer<S: KeySize>(key: &PrivateKey<S>, query: &Query<S>) -> Answer<S> {
 }
 
 /// A sealed header for the small key (the core writes and reads the envelope; sealing itself is
-/// hecate-gui's).
+/// hecate-app's).
 fn sealed_header(kdf: KdfParams) -> SealedHeader {
     SealedHeader {
         subject: Subject::PrivateKey(KEY.public_key().fingerprint()),

@@ -14,11 +14,11 @@ use hecate::{
     DEFAULT_FEATURE_EXPONENT, FeatureSpec, InsecureTest1024, KeySize, Model, ModelCard,
     Paillier2048, Paillier3072, Paillier4096, PrivateKey, Query,
 };
+use hecate_app::interop::phe;
+use hecate_app::sealing::{self, Passphrase};
 use hecate_fuzz::{
     SERVICE_DECLARED, SERVICE_JSON, SERVICE_POST, dec, encode, rng, salary_model, uint,
 };
-use hecate_gui::interop::phe;
-use hecate_gui::sealing::{self, Passphrase};
 
 const VECTORS: &str = include_str!("../../core/tests/vectors/python_paillier.json");
 const EMPLOYEES: &str = include_str!("../../data/employees.csv");

@@ -4,7 +4,7 @@
 //! error, fits over the rows actually used, and finite fit measures.
 #![no_main]
 
-use hecate_gui::workflows::train::{Options, train};
+use hecate_app::workflows::train::{Options, train};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,8 +4,8 @@
 #![no_main]
 
 use hecate::{KeySize, PrivateKey};
+use hecate_app::interop::phe;
 use hecate_fuzz::{KEY_1024, KEY_2048, big, in_z_star_n2, valid_exponent};
-use hecate_gui::interop::phe;
 use libfuzzer_sys::fuzz_target;
 
 fn one<S: KeySize>(text: &str, key: &PrivateKey<S>) {

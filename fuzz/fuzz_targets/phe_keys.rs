@@ -4,8 +4,8 @@
 #![no_main]
 
 use hecate::{InsecureTest1024, KeySize, Paillier2048, Paillier3072, Paillier4096};
+use hecate_app::interop::phe;
 use hecate_fuzz::big;
-use hecate_gui::interop::phe;
 use libfuzzer_sys::fuzz_target;
 
 fn one<S: KeySize>(text: &str) {

@@ -4,7 +4,7 @@
 //! every mutation: nothing but the sealer's bytes opens.
 #![no_main]
 
-use hecate_gui::sealing::{self, Passphrase};
+use hecate_app::sealing::{self, Passphrase};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,4 +1,4 @@
-//! The company's service without the network (`hecate_gui::service::Routes`, what each connection
+//! The company's service without the network (`hecate_app::service::Routes`, what each connection
 //! asks): whatever the request, the status is one the API documents and never a 500 (a panic
 //! caught on the prediction's thread); every refusal is one line of JSON naming the problem; a body
 //! longer than the endpoint's cap, or declared so, is refused with 413; the card comes back as
@@ -16,12 +16,12 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use hecate::{Model, ModelCard, answer_addressee, query_fingerprint};
+use hecate_app::service::{Company, Limits, Routes};
+use hecate_app::workflows::{inspect, predict};
 use hecate_fuzz::{
     SERVICE_DECLARED, SERVICE_JSON, SERVICE_OVER_CAP, SERVICE_PATHS, SERVICE_POST, encode,
     salary_model,
 };
-use hecate_gui::service::{Company, Limits, Routes};
-use hecate_gui::workflows::{inspect, predict};
 use http_body_util::BodyExt;
 use libfuzzer_sys::fuzz_target;
 

@@ -6,8 +6,8 @@
 #![no_main]
 
 use hecate::{DEFAULT_FEATURE_EXPONENT, EncodedNumber};
+use hecate_app::workflows::encrypt::parse_values;
 use hecate_fuzz::{KEY_1024, decrypt_decode, rng, scale_by_power_of_two};
-use hecate_gui::workflows::encrypt::parse_values;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -8,10 +8,10 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use hecate::{Model, ModelCard};
-use hecate_gui::files::{self, Access};
-use hecate_gui::sealing::{self, Passphrase};
-use hecate_gui::service::{self, Company, Limits, Rate, Server, Tls};
-use hecate_gui::workflows::{ask, bench, decrypt, encrypt, inspect, keygen, predict, train};
+use hecate_app::files::{self, Access};
+use hecate_app::sealing::{self, Passphrase};
+use hecate_app::service::{self, Company, Limits, Rate, Server, Tls};
+use hecate_app::workflows::{ask, bench, decrypt, encrypt, inspect, keygen, predict, train};
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
@@ -507,7 +507,7 @@ pub fn run(command: Command) -> Result<()> {
         } => {
             let key_file = read_secret(&key, passphrase_file.as_deref(), hecate::Kind::PrivateKey)?;
             // A key file of the wrong kind is the key's fault, not the answer's.
-            let kind = hecate_gui::workflows::kind_of(&key_file)
+            let kind = hecate_app::workflows::kind_of(&key_file)
                 .with_context(|| key.display().to_string())?;
             if kind != hecate::Kind::PrivateKey {
                 bail!("{}: expected a private key, found a {kind}", key.display());
@@ -945,10 +945,10 @@ fn run_train(
         card.mask_bits()
     );
     let model = protect(
-        hecate_gui::workflows::encode(|buffer| trained.model.to_bytes(buffer))?,
+        hecate_app::workflows::encode(|buffer| trained.model.to_bytes(buffer))?,
         passphrase.as_ref(),
     )?;
-    let card = hecate_gui::workflows::encode(|buffer| card.to_bytes(buffer))?;
+    let card = hecate_app::workflows::encode(|buffer| card.to_bytes(buffer))?;
     files::write_pair(out, &model, &card_path, &card, force)?;
     println!(
         "wrote {} (secret, {}) and {} (publish it)",

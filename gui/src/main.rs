@@ -34,7 +34,7 @@ fn open_app() -> ExitCode {
         eprintln!("hecate: no display: use a subcommand (hecate --help)");
         return ExitCode::FAILURE;
     }
-    match hecate_gui::app::run() {
+    match hecate_app::app::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("hecate: {error:#}");

@@ -15,11 +15,11 @@ use eframe::egui::{self, ViewportCommand, ViewportEvent, ViewportId, accesskit::
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use hecate::{Model, ModelCard};
-use hecate_gui::app::company::{SAMPLE, Status};
-use hecate_gui::app::dialogs::{Ask, Dialogs};
-use hecate_gui::app::{HecateApp, Settings, Tab};
-use hecate_gui::sealing::{self, WRONG_PASSPHRASE};
-use hecate_gui::workflows::{decrypt, encode, encrypt, keygen, predict, train};
+use hecate_app::app::company::{SAMPLE, Status};
+use hecate_app::app::dialogs::{Ask, Dialogs};
+use hecate_app::app::{HecateApp, Settings, Tab};
+use hecate_app::sealing::{self, WRONG_PASSPHRASE};
+use hecate_app::workflows::{decrypt, encode, encrypt, keygen, predict, train};
 
 mod common;
 

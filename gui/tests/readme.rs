@@ -11,7 +11,7 @@
 use std::sync::atomic::AtomicBool;
 
 use hecate::{KeySize, Paillier2048, Paillier3072, PublicKey};
-use hecate_gui::workflows::{encode, encrypt, keygen, predict, train};
+use hecate_app::workflows::{encode, encrypt, keygen, predict, train};
 
 const README: &str = include_str!("../../README.md");
 const SAMPLE: &[u8] = include_bytes!("../../data/employees.csv");

@@ -186,7 +186,7 @@ fn asking_over_http_gives_the_models_prediction() {
     assert_eq!(status, 200);
     let card = hecate::ModelCard::from_bytes(&card).expect("the card");
     let query = std::fs::read(path.join("query.hq")).expect("query");
-    let cap = hecate_gui::workflows::predict::largest_query_len(&card);
+    let cap = hecate_app::workflows::predict::largest_query_len(&card);
     assert!(query.len() <= cap, "{} > {cap}", query.len());
     let (status, answer) = served.request("POST", "/v1/predict", &query);
     assert_eq!(status, 200);
@@ -234,7 +234,7 @@ fn the_cap_fits_the_largest_query_closely() {
         hecate::ModelCard::from_bytes(&std::fs::read(path.join("model.card")).expect("card"))
             .expect("a card");
     let query = std::fs::read(path.join("query.hq")).expect("query");
-    let cap = hecate_gui::workflows::predict::largest_query_len(&card);
+    let cap = hecate_app::workflows::predict::largest_query_len(&card);
     assert!(
         query.len() <= cap && cap <= query.len() + 128,
         "{} and {cap}",
