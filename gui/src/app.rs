@@ -30,6 +30,13 @@ use task::Job;
 
 use crate::{files, sealing};
 
+/// The name a card handed from the Company view goes by in the Customer view.
+const HANDED_CARD: &str = "the Company view's card";
+
+/// The name a query handed from the Customer view goes by in the Company view (its answer is
+/// saved as `customer-view.ha`).
+const HANDED_QUERY: &str = "customer-view.hq";
+
 /// The colour of a problem.
 const PROBLEM_RED: Color32 = Color32::from_rgb(220, 50, 50);
 
@@ -178,6 +185,17 @@ pub enum Command {
     SaveAnswers,
     /// Company: forget the queries.
     ClearQueries,
+    /// Company: forget the query at this index of the list.
+    RemoveQuery(usize),
+    /// Both roles in one window: the Company view's card opened in the Customer view, as a card
+    /// file would be.
+    CardToCustomer,
+    /// Both roles in one window: the Customer view's query added to the Company view's list, as
+    /// a query file would be.
+    QueryToCompany,
+    /// Both roles in one window: the answer to the query at this index of the Company view's
+    /// list opened in the Customer view, as an answer file would be.
+    AnswerToCustomer(usize),
     /// The answer to the question asked in a modal window.
     Reply(Reply),
     /// The choice made in the passphrase dialog.
@@ -472,19 +490,33 @@ impl HecateApp {
                 }
             }
         });
-        if let Some(problem) = &self.problem {
-            ui.horizontal_wrapped(|ui| {
-                ui.colored_label(PROBLEM_RED, format!("Problem: {problem}"));
+        // One line of one height always, whatever it says (a long problem cut, whole on hover):
+        // the view below, and its buttons, never move when a message comes or goes.
+        views::slot(ui, |ui| {
+            if let Some(problem) = &self.problem {
                 if ui.small_button("Dismiss").clicked() {
                     commands.push(Command::Dismiss);
                 }
-            });
-        } else if let Some(notice) = &self.notice {
-            ui.colored_label(Color32::from_rgb(40, 150, 70), notice.as_str());
-        } else {
-            // A line always, so that the view below does not jump when a message comes.
-            ui.weak("Tip: drop keys, cards, answers, queries, models or a CSV on the window to open them.");
-        }
+                views::one_line(
+                    ui,
+                    egui::RichText::new(format!("Problem: {problem}")).color(PROBLEM_RED),
+                );
+            } else if let Some(notice) = &self.notice {
+                views::one_line(
+                    ui,
+                    egui::RichText::new(notice.as_str()).color(Color32::from_rgb(40, 150, 70)),
+                );
+            } else {
+                views::one_line(
+                    ui,
+                    egui::RichText::new(
+                        "Tip: drop keys, cards, answers, queries, models or a CSV on the window \
+                         to open them.",
+                    )
+                    .weak(),
+                );
+            }
+        });
         ui.separator();
         match self.tab {
             Tab::Walkthrough => views::walkthrough::show(ui, &mut self.story, &mut commands),
@@ -1025,6 +1057,49 @@ impl HecateApp {
             Command::Train => self.company.train(),
             Command::AnswerAll => self.company.answer_all()?,
             Command::ClearQueries => self.company.clear_queries(),
+            Command::RemoveQuery(index) if !self.company.remove_query(index) => {
+                bail!("wait for the queries being checked or answered");
+            }
+            // The handovers go where the files' contents go, as if saved by one view and opened
+            // by the other.
+            Command::CardToCustomer => {
+                let card = self.company.card_message()?;
+                self.customer.open_card(&card, HANDED_CARD)?;
+                self.tab = Tab::Customer;
+                return Ok(Some(
+                    "The Company view's card is open here: type your values, then Encrypt."
+                        .to_owned(),
+                ));
+            }
+            Command::QueryToCompany => {
+                let query = self
+                    .customer
+                    .query
+                    .as_ref()
+                    .context("no query to hand over")?;
+                self.company
+                    .add_query(query.bytes.clone(), HANDED_QUERY, None);
+                self.tab = Tab::Company;
+                return Ok(Some(
+                    "The Customer view's query is in the list: answer it.".to_owned(),
+                ));
+            }
+            Command::AnswerToCustomer(index) => {
+                let query = self
+                    .company
+                    .queries
+                    .get(index)
+                    .context("no such query in the list")?;
+                let answer = query
+                    .status
+                    .answer()
+                    .context("this query has no answer yet")?
+                    .to_vec();
+                let name = format!("the answer to {}", query.name);
+                self.customer.open_answer(answer, &name)?;
+                self.tab = Tab::Customer;
+                return Ok(Some(format!("Decrypting {name}...")));
+            }
             // The commands with a question, once answered.
             _ => {}
         }

@@ -1484,3 +1484,256 @@ fn a_key_or_model_that_came_while_a_sealed_one_was_opened_is_asked_about() {
     assert!(problem.contains("wait for the key being made"), "{problem}");
     assert!(harness.state().customer.unsaved_key(), "the new key kept");
 }
+
+#[test]
+fn both_roles_hand_the_card_the_query_and_the_answer_over_in_one_window() {
+    let script = Script::default();
+    let mut harness = harness(&script);
+    harness.state_mut().customer.bits = 2048;
+    tab(&mut harness, "Company");
+    assert!(disabled_here(
+        &harness,
+        "Use this card in the Customer view"
+    ));
+    click(&mut harness, "Train");
+    let model = harness.state().company.model().expect("trained").clone();
+
+    click(&mut harness, "Use this card in the Customer view");
+    no_problem(&harness);
+    assert_eq!(harness.state().tab, Tab::Customer);
+    let card = harness.state().customer.card.as_ref().expect("the card");
+    assert_eq!(card.card.id(), model.id());
+    assert_eq!(card.url, None, "opened as a card file is");
+
+    click(&mut harness, "Generate a key");
+    type_values(&mut harness, ["36", "5", "5", "1"]);
+    click(&mut harness, "Encrypt");
+    click(&mut harness, "Give the query to the Company view");
+    no_problem(&harness);
+    assert_eq!(harness.state().tab, Tab::Company);
+    let queries = &harness.state().company.queries;
+    assert_eq!(queries.len(), 1);
+    assert!(matches!(queries[0].status, Status::Ready(_)), "{queries:?}");
+
+    click(&mut harness, "Answer 1 query");
+    click(&mut harness, "Give the answer to the Customer view");
+    no_problem(&harness);
+    assert_eq!(harness.state().tab, Tab::Customer);
+    let shown = shows_the_prediction(&harness, &model, &[36.0, 5.0, 5.0, 1.0]);
+    assert_eq!(shown.model, model.id());
+    assert!(
+        script.asked().is_empty(),
+        "a file dialog: {:?}",
+        script.asked()
+    );
+}
+
+/// Whether the view's button `label` is greyed out.
+fn disabled_here(harness: &Harness<'static, HecateApp>, label: &str) -> bool {
+    harness.get_by_label(label).accesskit_node().is_disabled()
+}
+
+#[test]
+fn one_query_is_removed_from_the_companys_list() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let script = Script::default();
+    let mut harness = harness(&script);
+    tab(&mut harness, "Company");
+    click(&mut harness, "Train");
+    let model = harness.state().company.model().expect("trained").clone();
+    let (pair, first) = query_for(2048, &model, &[25.0, 9.0, 8.0, 1.0]);
+    let card = card_of(&model);
+    let paths: Vec<PathBuf> = ["first", "second", "third"]
+        .into_iter()
+        .map(|name| {
+            let query = if name == "first" {
+                first.clone()
+            } else {
+                encrypt::encrypt(&pair.public, &[30.0, 5.0, 5.0, 0.0], Some(&card), None)
+                    .expect("a query")
+                    .to_vec()
+            };
+            write(&dir.path().join(format!("{name}.hq")), &query)
+        })
+        .collect();
+    script.next(&paths.iter().map(PathBuf::as_path).collect::<Vec<_>>());
+    click(&mut harness, "Open queries...");
+    assert_eq!(harness.get_all_by_label("Remove").count(), 3);
+    harness
+        .get_all_by_label("Remove")
+        .nth(1)
+        .expect("the second row's button")
+        .click();
+    settle(&mut harness);
+    no_problem(&harness);
+    let names: Vec<&str> = harness
+        .state()
+        .company
+        .queries
+        .iter()
+        .map(|query| query.name.as_str())
+        .collect();
+    assert_eq!(names, ["first.hq", "third.hq"]);
+    // The others are still answered.
+    click(&mut harness, "Answer 2 queries");
+    assert_eq!(harness.state().company.unsaved(), 2);
+}
+
+/// The numbers painted in the body's (proportional) font below `top`, with where each is drawn:
+/// the plot's tick labels (the weights beside it are monospace).
+fn painted_numbers(harness: &Harness<'static, HecateApp>, top: f32) -> Vec<(egui::Pos2, f64)> {
+    let mut numbers = Vec::new();
+    for clipped in &harness.output().shapes {
+        let egui::Shape::Text(text) = &clipped.shape else {
+            continue;
+        };
+        let proportional = text
+            .galley
+            .job
+            .sections
+            .iter()
+            .all(|section| section.format.font_id.family == egui::FontFamily::Proportional);
+        if let Ok(value) = text.galley.text().parse::<f64>()
+            && proportional
+            && text.pos.y > top
+        {
+            numbers.push((text.pos, value));
+        }
+    }
+    numbers
+}
+
+/// A table like the original demo's: `rows` employees, salaries from about 550 to 5500.
+fn salaries(rows: usize) -> String {
+    let mut csv = String::from("age,healthy_eating,active_lifestyle,gender,salary\n");
+    let mut state: u64 = 17;
+    let mut next = |below: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % below
+    };
+    for _ in 0..rows {
+        let (age, eating, active, gender) = (18 + next(48), next(11), next(11), next(2));
+        let salary = 300 + 45 * age + 120 * active + 40 * eating + 150 * gender + next(1500);
+        csv.push_str(&format!("{age},{eating},{active},{gender},{salary}\n"));
+    }
+    csv
+}
+
+#[test]
+fn the_plot_labels_both_axes_for_a_thousand_rows_of_salaries() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let csv = salaries(1000);
+    let path = write(&dir.path().join("employees-1000.csv"), csv.as_bytes());
+    let script = Script::default();
+    let mut harness = harness(&script);
+    tab(&mut harness, "Company");
+    script.next(&[&path]);
+    click(&mut harness, "Open a CSV...");
+    click(&mut harness, "Train");
+    no_problem(&harness);
+    let trained = harness.state().company.trained.as_ref().expect("trained");
+    assert_eq!(
+        trained.training.rows + trained.holdout.as_ref().map_or(0, |fit| fit.rows),
+        1000
+    );
+    harness.run_steps(2);
+
+    let top = harness
+        .get_by_label("Publish the model card...")
+        .rect()
+        .bottom();
+    let numbers = painted_numbers(&harness, top);
+    // The x axis's labels share a line; the y axis's each have their own.
+    let mut rows: Vec<(f32, Vec<f64>)> = Vec::new();
+    for (pos, value) in &numbers {
+        match rows.iter_mut().find(|(y, _)| (y - pos.y).abs() < 0.5) {
+            Some((_, values)) => values.push(*value),
+            None => rows.push((pos.y, vec![*value])),
+        }
+    }
+    rows.sort_by_key(|(_, values)| std::cmp::Reverse(values.len()));
+    let (x_axis, y_axis) = rows.split_first().expect("tick labels");
+    assert!(
+        x_axis.1.len() >= 3,
+        "x axis labelled only {:?} (all: {numbers:?})",
+        x_axis.1
+    );
+    assert!(
+        y_axis.len() >= 3,
+        "y axis labelled only {y_axis:?} (all: {numbers:?})"
+    );
+}
+
+/// Where each of the buttons `labels` is.
+fn places(harness: &Harness<'static, HecateApp>, labels: &[&str]) -> Vec<egui::Rect> {
+    labels
+        .iter()
+        .map(|label| harness.get_by_label(label).rect())
+        .collect()
+}
+
+#[test]
+fn buttons_stay_put_when_a_message_or_a_spinner_comes_and_goes() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let script = Script::default();
+    let mut harness = harness(&script);
+    tab(&mut harness, "Customer");
+    // Slow enough to be seen working.
+    harness.state_mut().customer.bits = 4096;
+    harness.run_steps(2);
+    let customer = [
+        "Generate a key",
+        "Open a key...",
+        "Open a model card...",
+        "Fetch its card",
+        "Encrypt",
+        "Open an answer...",
+    ];
+    let before = places(&harness, &customer);
+
+    harness.get_by_label("Generate a key").click();
+    harness.run_steps(3);
+    assert!(harness.state().customer.key_work().is_some());
+    harness.get_by_label_contains("Searching for two 2048-bit primes");
+    assert_eq!(places(&harness, &customer), before, "while a key is made");
+    harness.get_by_label("Cancel").click();
+    settle(&mut harness);
+    assert!(harness.state().customer.key.is_none());
+    harness.get_by_label("Key generation cancelled.");
+    assert_eq!(places(&harness, &customer), before, "after Cancel");
+
+    type_url(&mut harness, "http://example.com");
+    harness.get_by_label_contains("Plain http to another machine");
+    assert_eq!(places(&harness, &customer), before, "with a warning");
+
+    // A long problem takes one line too.
+    let junk = write(
+        &dir.path()
+            .join(format!("{}.bin", "a-rather-long-file-name-".repeat(8))),
+        b"junk",
+    );
+    drop_file(&mut harness, &junk);
+    assert!(harness.state().problem.is_some());
+    assert_eq!(places(&harness, &customer), before, "with a problem");
+
+    tab(&mut harness, "Company");
+    // Long enough to train to be seen training.
+    let big = write(&dir.path().join("big.csv"), salaries(300_000).as_bytes());
+    script.next(&[&big]);
+    click(&mut harness, "Open a CSV...");
+    let company = [
+        "Open a CSV...",
+        "Train",
+        "Open a model...",
+        "Publish the model card...",
+        "Open queries...",
+    ];
+    let before = places(&harness, &company);
+    harness.get_by_label("Train").click();
+    harness.run_steps(2);
+    assert!(harness.state().company.training());
+    harness.get_by_label("Training...");
+    assert_eq!(places(&harness, &company), before, "while training");
+}

@@ -44,8 +44,15 @@ pub enum Status {
         /// Seconds the computation took.
         seconds: f64,
     },
-    /// Its answer is saved at this path.
-    Saved(QueryInfo, PathBuf),
+    /// Its answer is saved.
+    Saved {
+        /// The query's key and size.
+        info: QueryInfo,
+        /// The answer message, still at hand to give the Customer view.
+        answer: Vec<u8>,
+        /// Where it is saved.
+        path: PathBuf,
+    },
 }
 
 impl Status {
@@ -57,7 +64,15 @@ impl Status {
             | Self::Ready(info)
             | Self::Answering(info)
             | Self::Answered { info, .. }
-            | Self::Saved(info, _) => Some(info),
+            | Self::Saved { info, .. } => Some(info),
+        }
+    }
+
+    /// The answer message, once there is one.
+    pub fn answer(&self) -> Option<&[u8]> {
+        match self {
+            Self::Answered { answer, .. } | Self::Saved { answer, .. } => Some(answer),
+            _ => None,
         }
     }
 }
@@ -291,11 +306,16 @@ impl Company {
         Ok(Saved::Written(()))
     }
 
-    /// Saves the model's card, for customers, to `path`.
-    pub fn publish_card(&self, path: &Path) -> Result<()> {
+    /// The model's card message, for customers: what [`Self::publish_card`] saves.
+    pub fn card_message(&self) -> Result<Vec<u8>> {
         let model = self.model().context("no model yet: train one first")?;
         let card = model.card(&KEY_SIZES)?;
-        files::write(path, &encode(|out| card.to_bytes(out))?, Access::Public)
+        Ok(encode(|out| card.to_bytes(out))?.to_vec())
+    }
+
+    /// Saves the model's card, for customers, to `path`.
+    pub fn publish_card(&self, path: &Path) -> Result<()> {
+        files::write(path, &self.card_message()?, Access::Public)
     }
 
     /// Adds the query message `bytes` from the file `name`, validated against the model.
@@ -367,6 +387,16 @@ impl Company {
         if self.answering.is_none() && self.checking.is_none() {
             self.queries.clear();
         }
+    }
+
+    /// Forgets the query at `index`, unless queries are being checked or answered (workers report
+    /// by index into the list); returns whether it did.
+    pub fn remove_query(&mut self, index: usize) -> bool {
+        if self.answering.is_some() || self.checking.is_some() || index >= self.queries.len() {
+            return false;
+        }
+        self.queries.remove(index);
+        true
     }
 
     /// How many queries are ready to be answered.
@@ -443,7 +473,11 @@ impl Company {
                 copy += 1;
                 path = directory.join(format!("{stem}-{copy}.ha"));
             }
-            query.status = Status::Saved(info.clone(), path);
+            query.status = Status::Saved {
+                info: info.clone(),
+                answer: answer.clone(),
+                path,
+            };
             saved += 1;
         }
         Ok(saved)

@@ -88,6 +88,26 @@ fn key_size(ui: &mut egui::Ui, enabled: bool, id: &str, bits: &mut u32) {
     });
 }
 
+/// A line of one row's height whether or not `add` puts anything in it: what comes and goes
+/// there (a spinner, a warning) never moves the buttons below.
+pub(super) fn slot(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
+    let height =
+        ui.spacing().interact_size.y.max(
+            ui.text_style_height(&egui::TextStyle::Button) + 2.0 * ui.spacing().button_padding.y,
+        );
+    ui.horizontal(|ui| {
+        ui.set_min_height(height);
+        add(ui);
+    });
+}
+
+/// A label cut to the line it is on (whole on hover), so that it never takes a second line.
+pub(super) fn one_line(ui: &mut egui::Ui, text: impl Into<RichText>) {
+    let text = text.into();
+    ui.add(egui::Label::new(text.clone()).truncate())
+        .on_hover_text(text);
+}
+
 /// A section's title.
 fn section(ui: &mut egui::Ui, title: &str) {
     ui.add_space(6.0);

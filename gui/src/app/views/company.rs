@@ -1,9 +1,9 @@
 //! The company's view: train and publish a model, answer queries, and the log of what was served.
 
 use eframe::egui::{self, Color32};
-use egui_plot::{Corner, Legend, Line, Plot, Points};
+use egui_plot::{Corner, GridInput, Legend, Line, Plot, Points, uniform_grid_spacer};
 
-use super::{ANSWER, OPEN, SAVE, button, keyed_button, section};
+use super::{ANSWER, OPEN, SAVE, button, keyed_button, section, slot};
 use crate::app::Command;
 use crate::app::company::{Company, Status};
 use crate::app::{PROBLEM_RED, count};
@@ -26,10 +26,11 @@ pub fn show(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command
 fn train(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command>) {
     section(ui, "1. The model");
     let idle = !company.busy();
+    // Buttons first in each row, what changes after them: a longer name never moves a button.
     ui.horizontal(|ui| {
-        ui.label(format!("Training data: {}", company.data_name));
         button(ui, idle, "Open a CSV...", Command::OpenCsv, commands);
         button(ui, idle, "Use the sample", Command::UseSample, commands);
+        ui.label(format!("Training data: {}", company.data_name));
     });
     ui.horizontal(|ui| {
         let label = ui.label("Predict");
@@ -49,23 +50,12 @@ fn train(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command>) 
                 .text("of the rows"),
         );
         button(ui, idle, "Train", Command::Train, commands);
+        button(ui, idle, "Open a model...", Command::OpenModel, commands);
         if company.training() {
             ui.spinner();
             ui.label("Training...");
         }
-        button(ui, idle, "Open a model...", Command::OpenModel, commands);
     });
-    if let Some(trained) = &company.trained {
-        report(ui, trained);
-    } else if let Some((model, name)) = &company.opened {
-        let names: Vec<&str> = model.features().iter().map(|n| n.as_str()).collect();
-        ui.label(format!(
-            "Serving {name}: predicts {} from {} (model {:.8}...)",
-            model.target(),
-            names.join(", "),
-            model.id()
-        ));
-    }
     let has_model = company.model().is_some();
     ui.horizontal(|ui| {
         button(
@@ -73,6 +63,14 @@ fn train(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command>) 
             has_model,
             "Publish the model card...",
             Command::PublishCard,
+            commands,
+        );
+        // Both roles in one window: no file needed between them.
+        button(
+            ui,
+            has_model,
+            "Use this card in the Customer view",
+            Command::CardToCustomer,
             commands,
         );
         // Not while another model is coming: it would take this one's place mid-save.
@@ -85,6 +83,17 @@ fn train(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command>) 
             commands,
         );
     });
+    if let Some(trained) = &company.trained {
+        report(ui, trained);
+    } else if let Some((model, name)) = &company.opened {
+        let names: Vec<&str> = model.features().iter().map(|n| n.as_str()).collect();
+        ui.label(format!(
+            "Serving {name}: predicts {} from {} (model {:.8}...)",
+            model.target(),
+            names.join(", "),
+            model.id()
+        ));
+    }
 }
 
 fn report(ui: &mut egui::Ui, trained: &Trained) {
@@ -141,6 +150,8 @@ fn plot(ui: &mut egui::Ui, trained: &Trained) {
         .width(420.0)
         .height(320.0)
         .data_aspect(1.0)
+        .x_grid_spacer(uniform_grid_spacer(round_steps))
+        .y_grid_spacer(uniform_grid_spacer(round_steps))
         .x_axis_label(format!("actual {}", trained.model.target()))
         .y_axis_label("predicted")
         .legend(Legend::default().position(Corner::RightBottom))
@@ -162,6 +173,25 @@ fn plot(ui: &mut egui::Ui, trained: &Trained) {
                 );
             }
         });
+}
+
+/// Grid steps of 1, 2 or 5 times a power of ten, four or more across the axis, each labelled.
+/// egui_plot's default steps by powers of ten alone: salaries on an axis widened to the
+/// predictions' range (for the diagonal at 45°) spanned ~10 000, too dense at 1 000 to label,
+/// and 10 000 apart only "0" was in view.
+fn round_steps(input: GridInput) -> [f64; 3] {
+    let rough = (input.bounds.1 - input.bounds.0).abs() / 4.0;
+    if !(rough.is_finite() && rough > 0.0) {
+        // No range to divide: no lines rather than countless ones.
+        return [f64::MAX; 3];
+    }
+    let power = 10f64.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|mantissa| mantissa * power)
+        .find(|step| *step >= rough)
+        .unwrap_or(10.0 * power);
+    [step / 5.0, step, step * 10.0]
 }
 
 /// At most [`MAX_PLOTTED`] of `points`, evenly spread: the plot is redrawn every frame and a
@@ -216,27 +246,43 @@ fn queries(ui: &mut egui::Ui, company: &Company, commands: &mut Vec<Command>) {
             commands,
         );
     });
-    if let Some((done, total)) = company.progress() {
-        #[allow(
-            clippy::cast_precision_loss,
-            reason = "query counts are far below 2^24"
-        )]
-        let share = done as f32 / total.max(1) as f32;
-        ui.add(egui::ProgressBar::new(share).text(format!("answered {done} of {total}")));
-    }
+    slot(ui, |ui| {
+        if let Some((done, total)) = company.progress() {
+            #[allow(
+                clippy::cast_precision_loss,
+                reason = "query counts are far below 2^24"
+            )]
+            let share = done as f32 / total.max(1) as f32;
+            ui.add(egui::ProgressBar::new(share).text(format!("answered {done} of {total}")));
+        }
+    });
     if company.queries.is_empty() {
         ui.label("No queries yet: open them, or drop them on the window.");
         return;
     }
     egui::Grid::new("queries")
         .striped(true)
-        .num_columns(3)
+        .num_columns(4)
         .show(ui, |ui| {
+            ui.label("");
             ui.strong("File");
             ui.strong("Key");
             ui.strong("Status");
             ui.end_row();
-            for query in &company.queries {
+            for (index, query) in company.queries.iter().enumerate() {
+                // First in the row: the columns after it widen as statuses change.
+                ui.horizontal(|ui| {
+                    button(ui, idle, "Remove", Command::RemoveQuery(index), commands);
+                    if query.status.answer().is_some() {
+                        button(
+                            ui,
+                            true,
+                            "Give the answer to the Customer view",
+                            Command::AnswerToCustomer(index),
+                            commands,
+                        );
+                    }
+                });
                 ui.label(&query.name);
                 match query.status.info() {
                     Some(info) => {
@@ -260,7 +306,7 @@ fn queries(ui: &mut egui::Ui, company: &Company, commands: &mut Vec<Command>) {
                     Status::Answered { seconds, .. } => {
                         ui.label(format!("answered in {:.1} ms, not saved", seconds * 1e3));
                     }
-                    Status::Saved(_, path) => {
+                    Status::Saved { path, .. } => {
                         ui.label(format!("answer saved: {}", path.display()));
                     }
                 }

@@ -4,7 +4,10 @@ use std::time::Instant;
 
 use eframe::egui::{self, RichText};
 
-use super::{ENCRYPT, OPEN, SAVE, button, feature_row, headline, key_size, keyed_button, section};
+use super::{
+    ENCRYPT, OPEN, SAVE, button, feature_row, headline, key_size, keyed_button, one_line, section,
+    slot,
+};
 use crate::app::Command;
 use crate::app::PROBLEM_RED;
 use crate::app::customer::{Customer, DEFAULT_URL, KeyWork, sizes};
@@ -36,39 +39,41 @@ fn key(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>) 
         button(ui, idle, "Generate a key", Command::GenerateKey, commands);
         keyed_button(ui, idle, "Open a key...", OPEN, Command::OpenKey, commands);
     });
-    // Until its answer is read: a query asked of a service comes back with it.
-    if customer.key_file.is_none() && customer.query.is_some() && customer.prediction.is_none() {
-        ui.colored_label(
-            PROBLEM_RED,
-            "This key is only in memory: save it, or the answer to its query cannot be read.",
-        );
-    }
-    match work {
+    // One slot for what comes and goes (the key being made, a warning): the buttons below stay
+    // where the mouse expects them.
+    slot(ui, |ui| match work {
         Some((KeyWork::Generate(bits), started)) => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label(format!(
-                    "Searching for two {}-bit primes... {:.1} s",
-                    bits / 2,
-                    started.elapsed().as_secs_f64()
-                ));
-                button(ui, true, "Cancel", Command::CancelKeygen, commands);
-            });
+            // Cancel first: the text after it grows.
+            button(ui, true, "Cancel", Command::CancelKeygen, commands);
+            ui.spinner();
+            ui.label(format!(
+                "Searching for two {}-bit primes... {:.1} s",
+                bits / 2,
+                started.elapsed().as_secs_f64()
+            ));
         }
         Some((KeyWork::Open(path), _)) => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label(format!("Checking the key in {}...", path.display()));
-            });
+            ui.spinner();
+            one_line(ui, format!("Checking the key in {}...", path.display()));
+        }
+        // Until its answer is read: a query asked of a service comes back with it.
+        None if customer.key_file.is_none()
+            && customer.query.is_some()
+            && customer.prediction.is_none() =>
+        {
+            one_line(
+                ui,
+                RichText::new(
+                    "This key is only in memory: save it, or the answer to its query cannot be \
+                     read.",
+                )
+                .color(PROBLEM_RED),
+            );
         }
         None => {}
-    }
+    });
     if let Some(key) = &customer.key {
         ui.horizontal(|ui| {
-            ui.label("Key");
-            ui.monospace(format!("{:.16}", key.fingerprint))
-                .on_hover_text(key.fingerprint.to_string());
-            ui.label(format!("({} bits)", key.bits));
             button(
                 ui,
                 true,
@@ -76,12 +81,12 @@ fn key(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>) 
                 Command::CopyFingerprint,
                 commands,
             );
+            ui.label("Key");
+            ui.monospace(format!("{:.16}", key.fingerprint))
+                .on_hover_text(key.fingerprint.to_string());
+            ui.label(format!("({} bits)", key.bits));
         });
         ui.horizontal(|ui| {
-            match &customer.key_file {
-                Some(path) => ui.label(format!("Saved in {}", path.display())),
-                None => ui.label("Only in memory: save it to decrypt answers later."),
-            };
             // Not while another key is coming: it would take this one's place mid-save.
             let idle = customer.key_work().is_none();
             keyed_button(
@@ -92,6 +97,10 @@ fn key(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>) 
                 Command::SaveKey,
                 commands,
             );
+            match &customer.key_file {
+                Some(path) => ui.label(format!("Saved in {}", path.display())),
+                None => ui.label("Only in memory: save it to decrypt answers later."),
+            };
         });
     }
 }
@@ -109,8 +118,8 @@ fn card(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>)
         );
         if customer.card.is_none() {
             ui.label(
-                "The company publishes it (.card): it names the features it needs. Try the \
-                 Company view: Train, then Publish the model card.",
+                "The company publishes it (.card): it names the features it needs. Playing both \
+                 roles? In the Company view: Train, then Use this card in the Customer view.",
             );
         }
     });
@@ -137,16 +146,20 @@ fn card(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Command>)
             commands,
         );
     });
-    if travels_in_the_clear(&customer.company_url) {
-        ui.colored_label(
-            PROBLEM_RED,
-            "Plain http to another machine: anyone on the way could change the card or the \
-             answer (never read your values). Ask for its https address.",
-        );
-    }
-    if let Some(started) = customer.fetching_since() {
-        waiting(ui, "Fetching the card", started, commands);
-    }
+    slot(ui, |ui| {
+        if let Some(started) = customer.fetching_since() {
+            waiting(ui, "Fetching the card", started, commands);
+        } else if travels_in_the_clear(&customer.company_url) {
+            one_line(
+                ui,
+                RichText::new(
+                    "Plain http to another machine: anyone on the way could change the card or \
+                     the answer (never read your values). Ask for its https address.",
+                )
+                .color(PROBLEM_RED),
+            );
+        }
+    });
     let Some(card) = &customer.card else {
         return;
     };
@@ -221,6 +234,14 @@ fn query(ui: &mut egui::Ui, customer: &Customer, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         button(ui, true, "Save the query...", Command::SaveQuery, commands);
         button(ui, true, "Change the values", Command::NewQuery, commands);
+        // Both roles in one window: no file needed between them.
+        button(
+            ui,
+            true,
+            "Give the query to the Company view",
+            Command::QueryToCompany,
+            commands,
+        );
         if let Some(path) = &query.saved {
             ui.label(format!(
                 "Saved in {}: send it to the company.",
@@ -263,14 +284,13 @@ fn answer(ui: &mut egui::Ui, customer: &Customer, commands: &mut Vec<Command>) {
     }
 }
 
-/// A spinner, what is being waited for and for how long, and the button that stops waiting.
+/// The button that stops waiting, a spinner, and what is being waited for and for how long (in
+/// that order: the text grows).
 fn waiting(ui: &mut egui::Ui, what: &str, started: Instant, commands: &mut Vec<Command>) {
-    ui.horizontal(|ui| {
-        ui.spinner();
-        ui.label(format!(
-            "{what}... {:.1} s",
-            started.elapsed().as_secs_f64()
-        ));
-        button(ui, true, "Cancel", Command::CancelTalking, commands);
-    });
+    button(ui, true, "Cancel", Command::CancelTalking, commands);
+    ui.spinner();
+    ui.label(format!(
+        "{what}... {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
 }
