@@ -130,6 +130,15 @@ impl Story {
         })
     }
 
+    /// Which model the story's prediction comes from: the README's command line keeps a share of
+    /// the rows back, so it trains another model and predicts another salary.
+    pub fn model_origin(&self) -> String {
+        format!(
+            "trained on all {} rows of the bundled sample",
+            self.trained.training_points.len()
+        )
+    }
+
     /// The model.
     pub fn model(&self) -> &Model {
         &self.trained.model

@@ -9,6 +9,7 @@ use super::{Command, PROBLEM_RED};
 pub mod about;
 pub mod company;
 pub mod customer;
+pub mod how_it_works;
 pub mod passphrase;
 pub mod question;
 pub mod walkthrough;

@@ -2,7 +2,7 @@
 
 use eframe::egui;
 
-use super::{button, feature_row, headline, key_size};
+use super::{button, feature_row, headline, how_it_works, key_size};
 use crate::app::story::{Step, Story};
 use crate::app::{Command, PROBLEM_RED, features};
 
@@ -19,8 +19,11 @@ pub fn show(ui: &mut egui::Ui, story: &mut Story, commands: &mut Vec<Command>) {
     ui.separator();
     ui.columns(2, |columns| {
         if let [customer_column, company_column] = columns {
-            customer(customer_column, story);
-            company(company_column, story);
+            // Columns are cross-justified, which stretches wrapped lines to the column's width
+            // with wide gaps between words: left-aligned, they wrap as text usually does.
+            let left = egui::Layout::top_down(egui::Align::Min);
+            customer_column.with_layout(left, |ui| customer(ui, story));
+            company_column.with_layout(left, |ui| company(ui, story));
         }
     });
     // Neither side could compute this: the customer lacks the weights, the company the values.
@@ -60,6 +63,11 @@ fn controls(ui: &mut egui::Ui, story: &mut Story, commands: &mut Vec<Command>) {
             ui.spinner();
             ui.label(format!("{}...", step.label()));
         }
+        // At the right end, where nothing before it moves it.
+        ui.with_layout(
+            egui::Layout::right_to_left(egui::Align::Center),
+            how_it_works::walkthrough,
+        );
     });
 }
 
@@ -137,6 +145,7 @@ fn customer(ui: &mut egui::Ui, story: &mut Story) {
     if let Some(prediction) = &story.prediction {
         ui.add_space(8.0);
         headline(ui, format!("Predicted salary: {:.2}", prediction.value));
+        ui.weak(format!("by the company's model, {}", story.model_origin()));
     }
 }
 
@@ -144,8 +153,9 @@ fn company(ui: &mut egui::Ui, story: &Story) {
     ui.heading("Company");
     ui.label("Sees only ciphertexts, never the features or the prediction.");
     ui.label(format!(
-        "Model: salary from {} (trained on the bundled sample, R² {:.3})",
+        "Model: salary from {} ({}, R² {:.3})",
         story.trained.features.join(", "),
+        story.model_origin(),
         story.trained.training.r2
     ));
     match (&story.query, story.sent) {
