@@ -426,7 +426,8 @@ impl<const LIMBS: usize, const VECTORS: usize> Residues for Modulus<LIMBS, VECTO
 const DUAL_ON_ONE_CORE: usize = 5;
 
 /// Bits per window of [`Residues::pow_public_exponent`]: 2^(W−1) odd powers in the table (16 KiB
-/// mod n² at n = 4096).
+/// mod n² at n = 4096 on the portable arithmetic). The IFMA backend widens it for exponents past
+/// 2048 bits (`ifma::WIDE_SLIDING_WINDOW`).
 const SLIDING_WINDOW: u32 = 5;
 
 /// One step of a sliding-window exponentiation.
@@ -438,9 +439,13 @@ enum Step {
     Multiply(usize),
 }
 
-/// The steps of a sliding window of [`SLIDING_WINDOW`] bits over a **public** exponent, from its
-/// top bit: the schedule branches on the exponent's bits. Both backends follow it.
-fn sliding_window<const EXP_LIMBS: usize>(exponent: &Uint<EXP_LIMBS>, mut step: impl FnMut(Step)) {
+/// The steps of a sliding window of `width` bits over a **public** exponent, from its top bit:
+/// the schedule branches on the exponent's bits. Both backends follow it.
+fn sliding_window<const EXP_LIMBS: usize>(
+    exponent: &Uint<EXP_LIMBS>,
+    width: u32,
+    mut step: impl FnMut(Step),
+) {
     let mut started = false;
     let mut top = exponent.bit_width_vartime();
     while top > 0 {
@@ -453,7 +458,7 @@ fn sliding_window<const EXP_LIMBS: usize>(exponent: &Uint<EXP_LIMBS>, mut step: 
             continue;
         }
         // The longest window [low, high] of at most W bits that ends in a 1.
-        let mut low = high.saturating_sub(SLIDING_WINDOW - 1);
+        let mut low = high.saturating_sub(width - 1);
         while !exponent.bit_vartime(low) {
             low += 1;
         }
@@ -501,7 +506,7 @@ impl<const LIMBS: usize, const VECTORS: usize> Modulus<LIMBS, VECTORS> {
             *slot = *power.as_montgomery();
         }
         let mut product: Option<FixedMontyForm<LIMBS>> = None;
-        sliding_window(exponent, |step| match step {
+        sliding_window(exponent, SLIDING_WINDOW, |step| match step {
             Step::Square => product = product.map(|p| p.square()),
             Step::Multiply(index) => {
                 if let Some(&power) = odd_powers.get(index) {
@@ -891,6 +896,17 @@ mod ifma_tests {
         prop_assert_eq!(
             big(&ifma.pow(a, &U256::ZERO, 0)),
             BigUint::from(1u8) % &big_m
+        );
+        // Exponents as wide as the modulus, and of 768 bits (b's low ones): the long windows;
+        // past 2048 bits (moduli of 3072 bits and more) the wide sliding window too.
+        let long_power = ifma.pow(a, b, Uint::<LIMBS>::BITS);
+        prop_assert_eq!(big(&long_power), big(a).modpow(&big(b), &big_m));
+        prop_assert_eq!(ifma.pow_public_exponent(a, b), long_power);
+        let unused = Uint::<LIMBS>::BITS - 768;
+        let low = b.shl_vartime(unused).shr_vartime(unused);
+        prop_assert_eq!(
+            big(&ifma.pow(a, &low, 768)),
+            big(a).modpow(&big(&low), &big_m)
         );
 
         // Exponents x, −x and −1 offset by 2^256, read over 257 bits.

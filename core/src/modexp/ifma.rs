@@ -46,9 +46,33 @@ use super::{DIGIT_BITS, SLIDING_WINDOW, Step, sliding_window, vectors_for};
 
 const DIGIT_MASK: u64 = (1 << DIGIT_BITS) - 1;
 
-/// Bits per window of the fixed-window exponentiation: 16 powers per table.
+/// Bits per window of the fixed-window exponentiation by a short exponent (a 256-bit weight or
+/// scalar), and of [`Ifma::pow_pair`]: 16 powers per table.
 const WINDOW: u32 = 4;
 const TABLE: usize = 1 << WINDOW;
+/// Bits per window of [`Ifma::pow`] by an exponent of [`LONG_EXPONENT_BITS`] or more (a prime's
+/// width: keygen's primality tests, the key holder's encryption): 32 powers per table. Measured
+/// here, windows of 3 to 6 bits interleaved in one run (41 rounds, medians), 5 against 4 took
+/// 2–4% less time at every width from 1024 to 4096 bits with a full-width exponent (0.746 against
+/// 0.777 ms mod a 2048-bit p², 1.900 against 1.949 mod a 3072-bit one), 6 no less than 5, and 2–3%
+/// more with a 256-bit exponent, where the larger table costs more than the windows it saves.
+/// The pair keeps 4: 5 gained at most 2% there and would double its two tables, the largest
+/// frame of a no_std decryption.
+const LONG_WINDOW: u32 = 5;
+const LONG_TABLE: usize = 1 << LONG_WINDOW;
+/// The exponent width from which [`LONG_WINDOW`] pays: between the 256 bits where it loses and the
+/// 1024 where it wins.
+const LONG_EXPONENT_BITS: u32 = 768;
+
+/// Bits per window of [`Ifma::pow_public_exponent`] by an exponent wider than
+/// [`WIDE_SLIDING_FROM_BITS`] (the n of a 3072- or 4096-bit key, for rⁿ): 32 odd powers instead
+/// of [`SLIDING_WINDOW`]'s 16. Measured here (interleaved as for [`LONG_WINDOW`]), an rⁿ mod n²
+/// took 3.3% less time in windows of 6 than of 5 at 3072 bits (9.89 against 10.22 ms) and 2.4%
+/// at 4096 (21.51 against 22.04); 7 bits gained another 1–2% for twice the table.
+const WIDE_SLIDING_WINDOW: u32 = 6;
+/// The widest exponent that keeps [`SLIDING_WINDOW`]: at a 2048-bit n, windows of 6 gained 2%
+/// but would take a no_std public-key encryption from 24 KiB of stack to 34, over its budget.
+const WIDE_SLIDING_FROM_BITS: u32 = 2048;
 
 /// Bits per window of [`Ifma::offset_multi_pow`]: its exponents are short (weights), so that the
 /// tables cost more than the products by them, and its squarings are shared by a group of bases.
@@ -225,14 +249,39 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
         product.to_uint()
     }
 
-    /// `base^exponent mod m` over the low `exponent_bits` bits of the exponent, in fixed windows.
-    #[inline(never)]
+    /// `base^exponent mod m` over the low `exponent_bits` bits of the exponent, in fixed windows
+    /// whose width follows `exponent_bits` (public).
     pub(super) fn pow<const LIMBS: usize, const EXP_LIMBS: usize>(
         &self,
         base: &Uint<LIMBS>,
         exponent: &Uint<EXP_LIMBS>,
         exponent_bits: u32,
     ) -> Uint<LIMBS> {
+        if exponent_bits >= LONG_EXPONENT_BITS {
+            self.pow_in_windows::<LONG_WINDOW, LONG_TABLE, LIMBS, EXP_LIMBS>(
+                base,
+                exponent,
+                exponent_bits,
+            )
+        } else {
+            self.pow_in_windows::<WINDOW, TABLE, LIMBS, EXP_LIMBS>(base, exponent, exponent_bits)
+        }
+    }
+
+    /// [`Self::pow`] in windows of `WINDOW` bits, `TABLE` = 2^`WINDOW`.
+    #[inline(never)]
+    fn pow_in_windows<
+        const WINDOW: u32,
+        const TABLE: usize,
+        const LIMBS: usize,
+        const EXP_LIMBS: usize,
+    >(
+        &self,
+        base: &Uint<LIMBS>,
+        exponent: &Uint<EXP_LIMBS>,
+        exponent_bits: u32,
+    ) -> Uint<LIMBS> {
+        const { assert!(TABLE == 1 << WINDOW) };
         let base = Digits::from_uint(base);
         let mut table = [Digits::ZERO; TABLE];
         self.powers(&base, &mut table);
@@ -302,23 +351,43 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
 
     /// `base^exponent mod m` for a **public** exponent, by a sliding window: the schedule, and
     /// which table entry each step reads, follow the exponent's bits.
-    #[inline(never)]
     pub(super) fn pow_public_exponent<const LIMBS: usize, const EXP_LIMBS: usize>(
         &self,
         base: &Uint<LIMBS>,
         exponent: &Uint<EXP_LIMBS>,
     ) -> Uint<LIMBS> {
+        // Variable time in the exponent's width, which is public.
+        if exponent.bit_width_vartime() > WIDE_SLIDING_FROM_BITS {
+            self.pow_public_in_windows::<WIDE_SLIDING_WINDOW, { 1 << (WIDE_SLIDING_WINDOW - 1) }, LIMBS, EXP_LIMBS>(base, exponent)
+        } else {
+            self.pow_public_in_windows::<SLIDING_WINDOW, { 1 << (SLIDING_WINDOW - 1) }, LIMBS, EXP_LIMBS>(base, exponent)
+        }
+    }
+
+    /// [`Self::pow_public_exponent`] in windows of `WINDOW` bits, `ODD_POWERS` = 2^(`WINDOW` − 1).
+    #[inline(never)]
+    fn pow_public_in_windows<
+        const WINDOW: u32,
+        const ODD_POWERS: usize,
+        const LIMBS: usize,
+        const EXP_LIMBS: usize,
+    >(
+        &self,
+        base: &Uint<LIMBS>,
+        exponent: &Uint<EXP_LIMBS>,
+    ) -> Uint<LIMBS> {
+        const { assert!(ODD_POWERS == 1 << (WINDOW - 1)) };
         // The odd powers x, x³, …, x^(2^W − 1).
         let x = self.amm(&Digits::from_uint(base), &self.r_squared);
         let x_squared = self.amm(&x, &x);
-        let mut odd_powers = [x; 1 << (SLIDING_WINDOW - 1)];
+        let mut odd_powers = [x; ODD_POWERS];
         let mut power = x;
         for slot in odd_powers.iter_mut().skip(1) {
             power = self.amm(&power, &x_squared);
             *slot = power;
         }
         let mut product = None;
-        sliding_window(exponent, |step| match step {
+        sliding_window(exponent, WINDOW, |step| match step {
             Step::Square => product = product.map(|p| self.amm(&p, &p)),
             Step::Multiply(index) => {
                 if let Some(power) = odd_powers.get(index) {
@@ -437,8 +506,8 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
         self.reduce(&self.amm(x, &Digits::power_of_two(0)))
     }
 
-    /// x⁰ … x¹⁵ in Montgomery form, below 2m, into `table`.
-    fn powers(&self, base: &Digits<N>, table: &mut [Digits<N>; TABLE]) {
+    /// x⁰ … x^(TABLE − 1) in Montgomery form, below 2m, into `table`.
+    fn powers<const TABLE: usize>(&self, base: &Digits<N>, table: &mut [Digits<N>; TABLE]) {
         // Filled in place: a returned table would be copied, and the stack is tight in no_std.
         table[0] = self.one();
         let x = self.amm(base, &self.r_squared);
