@@ -18,6 +18,10 @@ pub fn show(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command
         "You keep the model. Queries arrive encrypted under the customer's key: you compute on \
          ciphertexts and never see their values or the prediction.",
     );
+    ui.with_layout(
+        egui::Layout::right_to_left(egui::Align::Min),
+        super::how_it_works::company,
+    );
     train(ui, company, commands);
     queries(ui, company, commands);
     log(ui, company);

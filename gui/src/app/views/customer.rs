@@ -20,6 +20,10 @@ pub fn show(ui: &mut egui::Ui, customer: &mut Customer, commands: &mut Vec<Comma
         "You keep the key. Your values are encrypted on this computer; the company computes on \
          ciphertexts and only you can read the prediction.",
     );
+    ui.with_layout(
+        egui::Layout::right_to_left(egui::Align::Min),
+        super::how_it_works::customer,
+    );
     key(ui, customer, commands);
     card(ui, customer, commands);
     query(ui, customer, commands);

@@ -94,25 +94,11 @@ pub fn walkthrough(ui: &mut egui::Ui) {
 }
 
 /// The Customer view's "How it works".
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "until views/customer.rs draws it (its owner adds the call)"
-    )
-)]
 pub fn customer(ui: &mut egui::Ui) {
     show(ui, "How it works: the customer's side", &CUSTOMER);
 }
 
 /// The Company view's "How it works".
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "until views/company.rs draws it (its owner adds the call)"
-    )
-)]
 pub fn company(ui: &mut egui::Ui) {
     show(ui, "How it works: the company's side", &COMPANY);
 }
