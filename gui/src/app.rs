@@ -82,6 +82,8 @@ pub struct Settings {
     pub holdout: f64,
     /// The company's service the customer asks.
     pub company_url: String,
+    /// Light, dark, or as the desktop says.
+    pub theme: egui::ThemePreference,
 }
 
 impl Settings {
@@ -107,6 +109,7 @@ impl Settings {
                 defaults.holdout
             },
             company_url: self.company_url.clone(),
+            theme: self.theme,
         }
     }
 }
@@ -120,6 +123,7 @@ impl Default for Settings {
             target: "salary".to_owned(),
             holdout: 0.2,
             company_url: customer::DEFAULT_URL.to_owned(),
+            theme: egui::ThemePreference::System,
         }
     }
 }
@@ -133,6 +137,8 @@ pub enum Command {
     Dismiss,
     /// Show the About window, or close it.
     About(bool),
+    /// Draw the app light, dark, or as the desktop says.
+    Theme(egui::ThemePreference),
     /// Walkthrough: run every remaining step.
     RunStory,
     /// Walkthrough: take the next step.
@@ -381,6 +387,8 @@ pub struct HecateApp {
     may_close: bool,
     /// The About window is shown.
     pub about: bool,
+    /// Light, dark, or as the desktop says.
+    pub theme: egui::ThemePreference,
 }
 
 impl std::fmt::Debug for HecateApp {
@@ -412,6 +420,7 @@ impl HecateApp {
             after_save: None,
             may_close: false,
             about: false,
+            theme: settings.theme,
         })
     }
 
@@ -424,6 +433,7 @@ impl HecateApp {
             target: self.company.target.clone(),
             holdout: self.company.holdout,
             company_url: self.customer.company_url.clone(),
+            theme: self.theme,
         }
     }
 
@@ -469,6 +479,9 @@ impl HecateApp {
     /// The whole window's contents (also what the tests drive, after [`Self::logic`]).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         self.poll(ui.ctx());
+        if ui.ctx().options(|options| options.theme_preference) != self.theme {
+            ui.ctx().set_theme(self.theme);
+        }
         if self.busy() {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(50));
@@ -480,6 +493,25 @@ impl HecateApp {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button("About").clicked() {
                     commands.push(Command::About(true));
+                }
+                ui.separator();
+                // Right to left: the choices in reverse, so that they read System, Light, Dark.
+                for (theme, name) in [
+                    (egui::ThemePreference::Dark, "Dark"),
+                    (egui::ThemePreference::Light, "Light"),
+                    (egui::ThemePreference::System, "System"),
+                ] {
+                    let choice = ui
+                        .selectable_label(self.theme == theme, name)
+                        .on_hover_text(match theme {
+                            egui::ThemePreference::System => {
+                                "Light or dark as the desktop is (dark when it does not say)"
+                            }
+                            _ => "Always this theme",
+                        });
+                    if choice.clicked() {
+                        commands.push(Command::Theme(theme));
+                    }
                 }
             });
         });
@@ -1025,6 +1057,8 @@ impl HecateApp {
             }
             Command::Dismiss => self.problem = None,
             Command::About(shown) => self.about = shown,
+            // Applied at the start of the next frame, as a stored choice is at the first.
+            Command::Theme(theme) => self.theme = theme,
             Command::RunStory => self.story.run_all(),
             Command::NextStep => self.story.advance(),
             Command::ResetStory => self.story.reset(),
@@ -1057,9 +1091,7 @@ impl HecateApp {
             Command::Train => self.company.train(),
             Command::AnswerAll => self.company.answer_all()?,
             Command::ClearQueries => self.company.clear_queries(),
-            Command::RemoveQuery(index) if !self.company.remove_query(index) => {
-                bail!("wait for the queries being checked or answered");
-            }
+            Command::RemoveQuery(index) => self.company.remove_query(index)?,
             // The handovers go where the files' contents go, as if saved by one view and opened
             // by the other.
             Command::CardToCustomer => {
@@ -1312,18 +1344,27 @@ impl eframe::App for Window {
     }
 }
 
-/// Opens the window.
-pub fn run() -> Result<()> {
-    let options = eframe::NativeOptions {
+/// The window's icon, a keyhole, drawn by `scripts/make-icon.py`.
+const ICON: &[u8] = include_bytes!("../assets/icon.png");
+
+/// The window the app opens in: its size, title and icon; files may be dropped on it.
+pub fn native_options() -> Result<eframe::NativeOptions> {
+    let icon = eframe::icon_data::from_png_bytes(ICON).context("the window's icon")?;
+    Ok(eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1100.0, 720.0])
             .with_drag_and_drop(true)
-            .with_title("Hecate"),
+            .with_title("Hecate")
+            .with_icon(icon),
         ..eframe::NativeOptions::default()
-    };
+    })
+}
+
+/// Opens the window.
+pub fn run() -> Result<()> {
     eframe::run_native(
         "hecate",
-        options,
+        native_options()?,
         Box::new(|context| {
             let settings: Settings = context
                 .storage

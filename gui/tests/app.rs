@@ -15,13 +15,16 @@ use eframe::egui::{self, ViewportCommand, ViewportEvent, ViewportId, accesskit::
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use hecate::{Model, ModelCard};
-use hecate_app::app::company::{SAMPLE, Status};
+use hecate_app::app::company::{SAMPLE, SAMPLE_NAME, Status};
 use hecate_app::app::dialogs::{Ask, Dialogs};
 use hecate_app::app::{HecateApp, Settings, Tab};
 use hecate_app::sealing::{self, WRONG_PASSPHRASE};
 use hecate_app::workflows::{decrypt, encode, encrypt, keygen, predict, train};
 
 mod common;
+mod kittest;
+
+use kittest::settle;
 
 /// File dialogs that answer with the paths the test queued, in order (and say what they were
 /// asked, so a test can check the question).
@@ -68,37 +71,9 @@ impl egui::DroppedFile for Dropped {
     }
 }
 
+/// The app taking paths from `script`, tall enough for every section of every view.
 fn harness(script: &Script) -> Harness<'static, HecateApp> {
-    let app =
-        HecateApp::new(&Settings::default(), Some(Arc::new(script.clone()))).expect("app starts");
-    Harness::builder()
-        .with_size(egui::vec2(1100.0, 2000.0))
-        .build_ui_state(
-            // As eframe runs it: the logic of the frame, then its contents.
-            |ui, app: &mut HecateApp| {
-                app.logic(ui.ctx());
-                app.ui(ui);
-            },
-            app,
-        )
-}
-
-/// Steps the UI until no view has work on a worker thread.
-fn settle(harness: &mut Harness<'static, HecateApp>) {
-    let start = Instant::now();
-    loop {
-        harness.step();
-        if !harness.state().busy() {
-            // Two frames: a modal window is drawn unseen the first time (sized), seen the next.
-            harness.run_steps(2);
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the work did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    kittest::harness(Some(Arc::new(script.clone())), (1100.0, 2000.0))
 }
 
 fn click(harness: &mut Harness<'static, HecateApp>, label: &str) {
@@ -740,6 +715,10 @@ fn keys_press_the_main_buttons_and_about_tells_the_version() {
 
     click(&mut harness, "About");
     harness.get_by_label(&format!("Hecate {}", env!("CARGO_PKG_VERSION")));
+    harness.get_by_label(&format!(
+        "Arithmetic: {} (constant-time)",
+        hecate::Arithmetic::in_use().name()
+    ));
     // Under a modal window the keys press nothing.
     press(&mut harness, egui::Key::O);
     assert_eq!(script.asked().len(), 1);
@@ -1619,6 +1598,38 @@ fn salaries(rows: usize) -> String {
         csv.push_str(&format!("{age},{eating},{active},{gender},{salary}\n"));
     }
     csv
+}
+
+#[test]
+fn the_model_shown_names_the_data_it_was_trained_on_after_other_data_is_opened() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let other = write(&dir.path().join("other.csv"), salaries(50).as_bytes());
+    let script = Script::default();
+    let mut harness = harness(&script);
+    tab(&mut harness, "Company");
+    click(&mut harness, "Train");
+    settle(&mut harness);
+    let sample = format!("Trained on {SAMPLE_NAME}:");
+    harness.get_by_label(&sample);
+
+    script.next(&[&other]);
+    click(&mut harness, "Open a CSV...");
+    settle(&mut harness);
+    harness.get_by_label(&format!("Training data: {}", other.display()));
+    // Not trained yet on the data just opened: the model shown is still the sample's.
+    harness.get_by_label(&sample);
+
+    click(&mut harness, "Train");
+    // The sample's model is only in memory: training again asks first.
+    answer(&mut harness, "Discard the model");
+    settle(&mut harness);
+    harness.get_by_label_contains("Trained on ");
+    assert!(
+        harness.query_by_label(&sample).is_none(),
+        "still the sample's"
+    );
+    let trained_on = harness.state().company.trained_on.clone();
+    assert!(trained_on.ends_with("other.csv"), "{trained_on}");
 }
 
 #[test]

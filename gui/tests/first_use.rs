@@ -1,49 +1,27 @@
-//! What a first-time user meets in the walkthrough (egui_kittest, no display): its "How it works"
-//! window, its columns' text wrapping as text does, and its salary saying which model gave it.
+//! What a first-time user meets (egui_kittest, no display): the walkthrough's "How it works"
+//! window, its columns' text wrapping as text does, its salary saying which model gave it and its
+//! buttons staying put; a theme that follows the system until one is chosen; the window's icon.
 
 #![cfg(feature = "gui")]
 #![allow(clippy::expect_used, clippy::panic, reason = "tests panic to fail")]
 
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
 
-use eframe::egui::{self, accesskit::Role, epaint::Shape};
+use eframe::egui::{self, ThemePreference, accesskit::Role, epaint::Shape};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use hecate_app::app::company::SAMPLE;
 use hecate_app::app::story::DEFAULT_VALUES;
-use hecate_app::app::{HecateApp, Settings};
+use hecate_app::app::{HecateApp, Settings, native_options};
 use hecate_app::workflows::train;
 
-fn harness() -> Harness<'static, HecateApp> {
-    // No file is opened or saved here: the app's own dialogs are never asked.
-    let app = HecateApp::new(&Settings::default(), None).expect("app starts");
-    Harness::builder()
-        .with_size(egui::vec2(1100.0, 900.0))
-        .build_ui_state(
-            // As eframe runs it: the logic of the frame, then its contents.
-            |ui, app: &mut HecateApp| {
-                app.logic(ui.ctx());
-                app.ui(ui);
-            },
-            app,
-        )
-}
+mod kittest;
 
-/// Steps the UI until no view has work on a worker thread.
-fn settle(harness: &mut Harness<'static, HecateApp>) {
-    let start = Instant::now();
-    loop {
-        harness.step();
-        if !harness.state().busy() {
-            harness.run_steps(2);
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the work did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+use kittest::settle;
+
+/// The app, with its own file dialogs (none is asked here).
+fn harness() -> Harness<'static, HecateApp> {
+    kittest::harness(None, (1100.0, 900.0))
 }
 
 /// Runs the whole story at the smallest key size.
@@ -144,4 +122,94 @@ fn the_walkthroughs_salary_says_which_model_it_comes_from() {
     harness.get_by_label(&format!("Predicted salary: {salary:.2}"));
     harness.get_by_label(&format!("by the company's model, {origin}"));
     harness.get_by_label_contains(&format!("({origin}, R²"));
+}
+
+#[test]
+fn the_walkthroughs_buttons_stay_put_from_the_first_step_to_the_last() {
+    let mut harness = harness();
+    harness.state_mut().story.bits = 2048;
+    settle(&mut harness);
+    let fixed = ["Run the whole story", "Start over", "How it works"];
+    let places = |harness: &Harness<'static, HecateApp>| -> Vec<egui::Rect> {
+        fixed
+            .iter()
+            .map(|label| harness.get_by_role_and_label(Role::Button, label).rect())
+            .collect()
+    };
+    let before = places(&harness);
+    // Every step's button has a label of its own length, and none is left at the end.
+    while let Some(step) = harness.state().story.next_step() {
+        harness
+            .get_by_role_and_label(Role::Button, step.label())
+            .click();
+        settle(&mut harness);
+        assert_eq!(places(&harness), before, "after {}", step.label());
+    }
+    assert!(harness.state().story.prediction.is_some(), "the story ran");
+}
+
+/// eframe's storage in memory.
+#[derive(Default)]
+struct Memory(HashMap<String, String>);
+
+impl eframe::Storage for Memory {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn the_theme_follows_the_system_until_one_is_chosen_and_the_choice_is_kept() {
+    let mut harness = harness();
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings().theme, ThemePreference::System);
+    assert_eq!(
+        harness.ctx.options(|options| options.theme_preference),
+        ThemePreference::System
+    );
+    harness.get_by_role_and_label(Role::Button, "Light").click();
+    harness.run_steps(2);
+    assert_eq!(harness.ctx.theme(), egui::Theme::Light);
+    let settings = harness.state().settings();
+    assert_eq!(settings.theme, ThemePreference::Light);
+
+    // The next run starts from the settings kept, through eframe's own storage functions.
+    let mut storage = Memory::default();
+    eframe::set_value(&mut storage, eframe::APP_KEY, &settings);
+    let kept: Settings = eframe::get_value(&storage, eframe::APP_KEY).expect("kept");
+    let app = HecateApp::new(&kept, None).expect("app starts");
+    let mut next = Harness::builder().build_ui_state(|ui, app: &mut HecateApp| app.ui(ui), app);
+    next.run_steps(2);
+    assert_eq!(next.ctx.theme(), egui::Theme::Light);
+    next.get_by_role_and_label(Role::Button, "Dark").click();
+    next.run_steps(2);
+    assert_eq!(next.ctx.theme(), egui::Theme::Dark);
+}
+
+#[test]
+fn the_window_has_the_bundled_icon() {
+    let options = native_options().expect("the icon decodes");
+    let icon = options.viewport.icon.expect("an icon");
+    assert_eq!((icon.width, icon.height), (256, 256));
+    let alpha = |x: u32, y: u32| icon.rgba[(4 * (y * icon.width + x) + 3) as usize];
+    // A shape with its corners cut, not a blank or square picture.
+    assert_eq!(alpha(0, 0), 0, "transparent corner");
+    assert_eq!(alpha(128, 128), 255, "opaque middle");
+    let middle = 4 * (128 * icon.width + 128) as usize;
+    let edge = 4 * (128 * icon.width + 24) as usize;
+    assert_ne!(
+        icon.rgba[middle..middle + 3],
+        icon.rgba[edge..edge + 3],
+        "a keyhole on its background"
+    );
 }

@@ -133,6 +133,8 @@ pub struct Company {
     pub holdout: f64,
     /// The last model trained, with its report.
     pub trained: Option<Trained>,
+    /// The name of the data it was trained on (other data may be open since).
+    pub trained_on: String,
     /// A model opened from a file instead, and the file's name.
     pub opened: Option<(Model, String)>,
     /// Whether the model served is in a file (opened from one, or saved).
@@ -142,7 +144,8 @@ pub struct Company {
     /// Served queries, oldest first.
     pub log: Vec<Served>,
     data: Vec<u8>,
-    training: Option<Job<Trained>>,
+    /// The training running, and the name of its data.
+    training: Option<(Job<Trained>, String)>,
     answering: Option<Batch>,
     checking: Option<Check>,
     /// Keys whose proofs verified, shared by the checks and the answers.
@@ -178,6 +181,7 @@ impl Company {
             target: target.to_owned(),
             holdout,
             trained: None,
+            trained_on: String::new(),
             opened: None,
             model_saved: false,
             queries: Vec::new(),
@@ -242,7 +246,10 @@ impl Company {
             seed: 0,
             ranges: Vec::new(),
         };
-        self.training = Some(Job::spawn(move || train::train(&data, &options)));
+        self.training = Some((
+            Job::spawn(move || train::train(&data, &options)),
+            self.data_name.clone(),
+        ));
     }
 
     /// Serves the model message `bytes` from the file `name` from now on.
@@ -389,14 +396,21 @@ impl Company {
         }
     }
 
-    /// Forgets the query at `index`, unless queries are being checked or answered (workers report
-    /// by index into the list); returns whether it did.
-    pub fn remove_query(&mut self, index: usize) -> bool {
-        if self.answering.is_some() || self.checking.is_some() || index >= self.queries.len() {
-            return false;
+    /// Forgets the query at `index`. Refused while queries are being checked or answered: the
+    /// workers report by index into the list.
+    pub fn remove_query(&mut self, index: usize) -> Result<()> {
+        if self.answering.is_some() || self.checking.is_some() {
+            bail!("wait for the queries being checked or answered");
+        }
+        if index >= self.queries.len() {
+            bail!(
+                "no query {} in the list of {}",
+                index + 1,
+                self.queries.len()
+            );
         }
         self.queries.remove(index);
-        true
+        Ok(())
     }
 
     /// How many queries are ready to be answered.
@@ -511,13 +525,14 @@ impl Company {
             }
             self.check_waiting();
         }
-        if let Some(job) = &self.training
-            && let Some(result) = job.poll()
+        let trained = self.training.as_ref().and_then(|(job, _)| job.poll());
+        if let Some(result) = trained
+            && let Some((_, name)) = self.training.take()
         {
-            self.training = None;
             return Some(match result {
                 Ok(trained) => {
                     self.trained = Some(trained);
+                    self.trained_on = name;
                     self.opened = None;
                     self.model_saved = false;
                     self.revalidate();

@@ -1,4 +1,5 @@
-//! The About window: the version, what Hecate does, the keys of the main actions.
+//! The About window: the version, what Hecate does, the arithmetic in use, the keys of the main
+//! actions.
 
 use eframe::egui;
 
@@ -16,6 +17,11 @@ pub fn show(ctx: &egui::Context, commands: &mut Vec<Command>) {
              customer's encrypted values, and only the customer can read the prediction.",
         );
         ui.label(format!("License: {}", env!("CARGO_PKG_LICENSE")));
+        // What `hecate bench` measures on this machine: a user comparing speeds needs it.
+        ui.label(format!(
+            "Arithmetic: {} (constant-time)",
+            hecate::Arithmetic::in_use().name()
+        ));
         ui.add_space(6.0);
         ui.strong("Keys");
         egui::Grid::new("about shortcuts").show(ui, |ui| {

@@ -88,7 +88,7 @@ fn train(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command>) 
         );
     });
     if let Some(trained) = &company.trained {
-        report(ui, trained);
+        report(ui, trained, &company.trained_on);
     } else if let Some((model, name)) = &company.opened {
         let names: Vec<&str> = model.features().iter().map(|n| n.as_str()).collect();
         ui.label(format!(
@@ -100,9 +100,14 @@ fn train(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command>) 
     }
 }
 
-fn report(ui: &mut egui::Ui, trained: &Trained) {
+/// The model trained on the data named `trained_on`, and how well it fits.
+fn report(ui: &mut egui::Ui, trained: &Trained, trained_on: &str) {
     ui.horizontal_top(|ui| {
-        ui.vertical(|ui| equation(ui, trained));
+        ui.vertical(|ui| {
+            // The data opened since may be other data: say which this model comes from.
+            ui.label(format!("Trained on {trained_on}:"));
+            equation(ui, trained);
+        });
         ui.add_space(24.0);
         plot(ui, trained);
     });
@@ -179,23 +184,29 @@ fn plot(ui: &mut egui::Ui, trained: &Trained) {
         });
 }
 
-/// Grid steps of 1, 2 or 5 times a power of ten, four or more across the axis, each labelled.
-/// egui_plot's default steps by powers of ten alone: salaries on an axis widened to the
+/// Grid steps of 1, 2 or 5 times a power of ten, three to seven and a half across the axis, each
+/// labelled. egui_plot's default steps by powers of ten alone: salaries on an axis widened to the
 /// predictions' range (for the diagonal at 45°) spanned ~10 000, too dense at 1 000 to label,
 /// and 10 000 apart only "0" was in view.
 fn round_steps(input: GridInput) -> [f64; 3] {
-    let rough = (input.bounds.1 - input.bounds.0).abs() / 4.0;
+    let step = round_step((input.bounds.1 - input.bounds.0).abs());
+    [step / 5.0, step, step * 10.0]
+}
+
+/// The largest of 1, 2 or 5 times a power of ten that divides `span` into three or more steps
+/// (fewer than 7.5, as the three are at most 2.5 times apart).
+fn round_step(span: f64) -> f64 {
+    let rough = span / 3.0;
     if !(rough.is_finite() && rough > 0.0) {
         // No range to divide: no lines rather than countless ones.
-        return [f64::MAX; 3];
+        return f64::MAX;
     }
     let power = 10f64.powf(rough.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
+    [5.0, 2.0, 1.0]
         .into_iter()
         .map(|mantissa| mantissa * power)
-        .find(|step| *step >= rough)
-        .unwrap_or(10.0 * power);
-    [step / 5.0, step, step * 10.0]
+        .find(|step| *step <= rough)
+        .unwrap_or(power)
 }
 
 /// At most [`MAX_PLOTTED`] of `points`, evenly spread: the plot is redrawn every frame and a
@@ -342,4 +353,32 @@ fn log(ui: &mut egui::Ui, company: &Company) {
             ui.end_row();
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_step;
+
+    #[test]
+    fn grid_steps_are_round_and_three_to_seven_and_a_half_across() {
+        // Spans from 0.1 to 10^6, a hundred to each power of ten (the demo's salaries: ~9 000).
+        for exponent in -100..=600 {
+            let span = 10f64.powf(f64::from(exponent) / 100.0);
+            let step = round_step(span);
+            let steps = span / step;
+            assert!(
+                (3.0..7.5).contains(&steps),
+                "{span}: {steps} steps of {step}"
+            );
+            let mantissa = step / 10f64.powf(step.log10().floor());
+            assert!(
+                [1.0, 2.0, 5.0]
+                    .iter()
+                    .any(|round| (mantissa - round).abs() < 1e-9),
+                "{span}: a step of {step}"
+            );
+        }
+        assert_eq!(round_step(0.0), f64::MAX);
+        assert_eq!(round_step(f64::NAN), f64::MAX);
+    }
 }

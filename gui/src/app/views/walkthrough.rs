@@ -41,6 +41,8 @@ fn controls(ui: &mut egui::Ui, story: &mut Story, commands: &mut Vec<Command>) {
     let idle = story.pending().is_none();
     let ready = idle && blocker(story).is_none();
     ui.horizontal(|ui| {
+        // What keeps its width first; the next step's button, whose label changes at every
+        // step and which is gone at the end, after them: no button moves under the mouse.
         button(
             ui,
             ready,
@@ -48,9 +50,6 @@ fn controls(ui: &mut egui::Ui, story: &mut Story, commands: &mut Vec<Command>) {
             Command::RunStory,
             commands,
         );
-        if let Some(step) = story.next_step() {
-            button(ui, ready, step.label(), Command::NextStep, commands);
-        }
         button(ui, idle, "Start over", Command::ResetStory, commands);
         // The size is fixed once the key exists.
         key_size(
@@ -59,6 +58,9 @@ fn controls(ui: &mut egui::Ui, story: &mut Story, commands: &mut Vec<Command>) {
             "walkthrough key size",
             &mut story.bits,
         );
+        if let Some(step) = story.next_step() {
+            button(ui, ready, step.label(), Command::NextStep, commands);
+        }
         if let Some(step) = story.pending() {
             ui.spinner();
             ui.label(format!("{}...", step.label()));
