@@ -21,7 +21,7 @@ def inside_square(x, y):
     low, high, radius = 8.0, SIZE - 8.0, 48.0
     cx = min(max(x, low + radius), high - radius)
     cy = min(max(y, low + radius), high - radius)
-    return (x - cx) ** 2 + (y - cy) ** 2 <= radius**2 and low <= x <= high and low <= y <= high
+    return (x - cx) ** 2 + (y - cy) ** 2 <= radius**2
 
 
 def inside_keyhole(x, y):

@@ -465,6 +465,10 @@ impl HecateApp {
     /// Work of every frame, even of one eframe does not draw (the window hidden): a request to
     /// close the window with a key or model unsaved is held back and asked about.
     pub fn logic(&mut self, ctx: &egui::Context) {
+        // Here, before anything is drawn: every Ui copies the style as it is when it starts.
+        if ctx.options(|options| options.theme_preference) != self.theme {
+            ctx.set_theme(self.theme);
+        }
         if ctx.input(|input| input.viewport().close_requested())
             && !self.may_close
             && !self.unsaved().is_empty()
@@ -479,9 +483,6 @@ impl HecateApp {
     /// The whole window's contents (also what the tests drive, after [`Self::logic`]).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         self.poll(ui.ctx());
-        if ui.ctx().options(|options| options.theme_preference) != self.theme {
-            ui.ctx().set_theme(self.theme);
-        }
         if self.busy() {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(50));
@@ -1057,8 +1058,12 @@ impl HecateApp {
             }
             Command::Dismiss => self.problem = None,
             Command::About(shown) => self.about = shown,
-            // Applied at the start of the next frame, as a stored choice is at the first.
-            Command::Theme(theme) => self.theme = theme,
+            // Drawn from the next frame on, by the logic that starts it (as a stored choice is
+            // from the first): this one is half drawn already.
+            Command::Theme(theme) => {
+                self.theme = theme;
+                ctx.request_repaint();
+            }
             Command::RunStory => self.story.run_all(),
             Command::NextStep => self.story.advance(),
             Command::ResetStory => self.story.reset(),
@@ -1348,23 +1353,27 @@ impl eframe::App for Window {
 const ICON: &[u8] = include_bytes!("../assets/icon.png");
 
 /// The window the app opens in: its size, title and icon; files may be dropped on it.
-pub fn native_options() -> Result<eframe::NativeOptions> {
-    let icon = eframe::icon_data::from_png_bytes(ICON).context("the window's icon")?;
-    Ok(eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_inner_size([1100.0, 720.0])
-            .with_drag_and_drop(true)
-            .with_title("Hecate")
-            .with_icon(icon),
+pub fn native_options() -> eframe::NativeOptions {
+    let viewport = egui::ViewportBuilder::default()
+        .with_inner_size([1100.0, 720.0])
+        .with_drag_and_drop(true)
+        .with_title("Hecate");
+    // A test decodes the bundled icon; were it ever to fail, a window without one still works.
+    let viewport = match eframe::icon_data::from_png_bytes(ICON) {
+        Ok(icon) => viewport.with_icon(icon),
+        Err(_) => viewport,
+    };
+    eframe::NativeOptions {
+        viewport,
         ..eframe::NativeOptions::default()
-    })
+    }
 }
 
 /// Opens the window.
 pub fn run() -> Result<()> {
     eframe::run_native(
         "hecate",
-        native_options()?,
+        native_options(),
         Box::new(|context| {
             let settings: Settings = context
                 .storage

@@ -11,7 +11,8 @@ use eframe::egui::{self, ThemePreference, accesskit::Role, epaint::Shape};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use hecate_app::app::company::SAMPLE;
-use hecate_app::app::story::DEFAULT_VALUES;
+use hecate_app::app::customer::KEY_SIZES;
+use hecate_app::app::story::{DEFAULT_VALUES, Step};
 use hecate_app::app::{HecateApp, Settings, native_options};
 use hecate_app::workflows::train;
 
@@ -21,12 +22,12 @@ use kittest::settle;
 
 /// The app, with its own file dialogs (none is asked here).
 fn harness() -> Harness<'static, HecateApp> {
-    kittest::harness(None, (1100.0, 900.0))
+    kittest::harness(&Settings::default(), None, (1100.0, 900.0))
 }
 
 /// Runs the whole story at the smallest key size.
 fn run_story(harness: &mut Harness<'static, HecateApp>) {
-    harness.state_mut().story.bits = 2048;
+    harness.state_mut().story.bits = KEY_SIZES[0];
     harness.get_by_label("Run the whole story").click();
     settle(harness);
     assert!(
@@ -127,7 +128,7 @@ fn the_walkthroughs_salary_says_which_model_it_comes_from() {
 #[test]
 fn the_walkthroughs_buttons_stay_put_from_the_first_step_to_the_last() {
     let mut harness = harness();
-    harness.state_mut().story.bits = 2048;
+    harness.state_mut().story.bits = KEY_SIZES[0];
     settle(&mut harness);
     let fixed = ["Run the whole story", "Start over", "How it works"];
     let places = |harness: &Harness<'static, HecateApp>| -> Vec<egui::Rect> {
@@ -138,11 +139,15 @@ fn the_walkthroughs_buttons_stay_put_from_the_first_step_to_the_last() {
     };
     let before = places(&harness);
     // Every step's button has a label of its own length, and none is left at the end.
-    while let Some(step) = harness.state().story.next_step() {
+    for _ in Step::ALL {
+        let Some(step) = harness.state().story.next_step() else {
+            break;
+        };
         harness
             .get_by_role_and_label(Role::Button, step.label())
             .click();
         settle(&mut harness);
+        assert_eq!(harness.state().story.error, None, "{}", step.label());
         assert_eq!(places(&harness), before, "after {}", step.label());
     }
     assert!(harness.state().story.prediction.is_some(), "the story ran");
@@ -171,35 +176,47 @@ impl eframe::Storage for Memory {
 #[test]
 fn the_theme_follows_the_system_until_one_is_chosen_and_the_choice_is_kept() {
     let mut harness = harness();
-    harness.run_steps(2);
-    assert_eq!(harness.state().settings().theme, ThemePreference::System);
-    assert_eq!(
-        harness.ctx.options(|options| options.theme_preference),
-        ThemePreference::System
-    );
+    // As the desktop says: light, then dark.
+    for system in [egui::Theme::Light, egui::Theme::Dark] {
+        harness.input_mut().system_theme = Some(system);
+        harness.run_steps(2);
+        assert_eq!(harness.ctx.theme(), system, "following the system");
+    }
     harness.get_by_role_and_label(Role::Button, "Light").click();
     harness.run_steps(2);
-    assert_eq!(harness.ctx.theme(), egui::Theme::Light);
+    assert_eq!(harness.ctx.theme(), egui::Theme::Light, "chosen while dark");
     let settings = harness.state().settings();
     assert_eq!(settings.theme, ThemePreference::Light);
 
-    // The next run starts from the settings kept, through eframe's own storage functions.
+    // The next run starts from the settings kept, through eframe's own storage functions, and
+    // draws its first frame in the theme chosen, whatever the system says.
     let mut storage = Memory::default();
     eframe::set_value(&mut storage, eframe::APP_KEY, &settings);
     let kept: Settings = eframe::get_value(&storage, eframe::APP_KEY).expect("kept");
-    let app = HecateApp::new(&kept, None).expect("app starts");
-    let mut next = Harness::builder().build_ui_state(|ui, app: &mut HecateApp| app.ui(ui), app);
-    next.run_steps(2);
+    let mut next = kittest::harness(&kept, None, (1100.0, 900.0));
+    next.input_mut().system_theme = Some(egui::Theme::Dark);
+    next.step();
     assert_eq!(next.ctx.theme(), egui::Theme::Light);
-    next.get_by_role_and_label(Role::Button, "Dark").click();
+    let heading = next
+        .output()
+        .shapes
+        .iter()
+        .find_map(|clipped| match &clipped.shape {
+            Shape::Text(text) if text.galley.text() == "Hecate" => Some(text.fallback_color),
+            _ => None,
+        })
+        .expect("the heading painted");
+    let light = egui::Visuals::light().widgets.noninteractive.text_color();
+    assert_eq!(heading, light, "the first frame painted in the theme kept");
+    next.get_by_role_and_label(Role::Button, "System").click();
     next.run_steps(2);
-    assert_eq!(next.ctx.theme(), egui::Theme::Dark);
+    assert_eq!(next.ctx.theme(), egui::Theme::Dark, "the system's again");
+    assert_eq!(next.state().settings().theme, ThemePreference::System);
 }
 
 #[test]
 fn the_window_has_the_bundled_icon() {
-    let options = native_options().expect("the icon decodes");
-    let icon = options.viewport.icon.expect("an icon");
+    let icon = native_options().viewport.icon.expect("the icon decodes");
     assert_eq!((icon.width, icon.height), (256, 256));
     let alpha = |x: u32, y: u32| icon.rgba[(4 * (y * icon.width + x) + 3) as usize];
     // A shape with its corners cut, not a blank or square picture.

@@ -131,10 +131,9 @@ pub struct Company {
     pub target: String,
     /// The share of rows held out to measure the model.
     pub holdout: f64,
-    /// The last model trained, with its report.
-    pub trained: Option<Trained>,
-    /// The name of the data it was trained on (other data may be open since).
-    pub trained_on: String,
+    /// The last model trained, with its report, and the name of the data it was trained on
+    /// (other data may be open since).
+    pub trained: Option<(Trained, String)>,
     /// A model opened from a file instead, and the file's name.
     pub opened: Option<(Model, String)>,
     /// Whether the model served is in a file (opened from one, or saved).
@@ -181,7 +180,6 @@ impl Company {
             target: target.to_owned(),
             holdout,
             trained: None,
-            trained_on: String::new(),
             opened: None,
             model_saved: false,
             queries: Vec::new(),
@@ -214,7 +212,7 @@ impl Company {
     pub fn model(&self) -> Option<&Model> {
         match (&self.trained, &self.opened) {
             (_, Some((model, _))) => Some(model),
-            (Some(trained), None) => Some(&trained.model),
+            (Some((trained, _)), None) => Some(&trained.model),
             (None, None) => None,
         }
     }
@@ -531,8 +529,7 @@ impl Company {
         {
             return Some(match result {
                 Ok(trained) => {
-                    self.trained = Some(trained);
-                    self.trained_on = name;
+                    self.trained = Some((trained, name));
                     self.opened = None;
                     self.model_saved = false;
                     self.revalidate();

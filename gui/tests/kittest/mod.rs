@@ -9,13 +9,14 @@ use egui_kittest::Harness;
 use hecate_app::app::dialogs::Dialogs;
 use hecate_app::app::{HecateApp, Settings};
 
-/// The app with the default settings, `width` × `height` points, taking paths from `dialogs`
+/// The app started with `settings`, `width` × `height` points, taking paths from `dialogs`
 /// (none: its own file dialogs).
 pub fn harness(
+    settings: &Settings,
     dialogs: Option<Arc<dyn Dialogs>>,
     (width, height): (f32, f32),
 ) -> Harness<'static, HecateApp> {
-    let app = HecateApp::new(&Settings::default(), dialogs).expect("app starts");
+    let app = HecateApp::new(settings, dialogs).expect("app starts");
     Harness::builder()
         .with_size(egui::vec2(width, height))
         .build_ui_state(

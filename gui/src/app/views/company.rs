@@ -87,8 +87,8 @@ fn train(ui: &mut egui::Ui, company: &mut Company, commands: &mut Vec<Command>) 
             commands,
         );
     });
-    if let Some(trained) = &company.trained {
-        report(ui, trained, &company.trained_on);
+    if let Some((trained, trained_on)) = &company.trained {
+        report(ui, trained, trained_on);
     } else if let Some((model, name)) = &company.opened {
         let names: Vec<&str> = model.features().iter().map(|n| n.as_str()).collect();
         ui.label(format!(
@@ -189,24 +189,30 @@ fn plot(ui: &mut egui::Ui, trained: &Trained) {
 /// predictions' range (for the diagonal at 45°) spanned ~10 000, too dense at 1 000 to label,
 /// and 10 000 apart only "0" was in view.
 fn round_steps(input: GridInput) -> [f64; 3] {
-    let step = round_step((input.bounds.1 - input.bounds.0).abs());
-    [step / 5.0, step, step * 10.0]
+    match round_step((input.bounds.1 - input.bounds.0).abs()) {
+        Some(step) => [step / 5.0, step, step * 10.0],
+        // No range to divide: no lines rather than countless ones.
+        None => [f64::MAX; 3],
+    }
 }
 
 /// The largest of 1, 2 or 5 times a power of ten that divides `span` into three or more steps
-/// (fewer than 7.5, as the three are at most 2.5 times apart).
-fn round_step(span: f64) -> f64 {
+/// (fewer than 7.5, as the three are at most 2.5 times apart); none for a span that is not a
+/// positive number.
+fn round_step(span: f64) -> Option<f64> {
     let rough = span / 3.0;
     if !(rough.is_finite() && rough > 0.0) {
-        // No range to divide: no lines rather than countless ones.
-        return f64::MAX;
+        return None;
     }
     let power = 10f64.powf(rough.log10().floor());
-    [5.0, 2.0, 1.0]
-        .into_iter()
-        .map(|mantissa| mantissa * power)
-        .find(|step| *step <= rough)
-        .unwrap_or(power)
+    // Just below a power of ten, log10 may round up to it: then 5 times the power below.
+    Some(
+        [5.0, 2.0, 1.0]
+            .into_iter()
+            .map(|mantissa| mantissa * power)
+            .find(|step| *step <= rough)
+            .unwrap_or(power / 2.0),
+    )
 }
 
 /// At most [`MAX_PLOTTED`] of `points`, evenly spread: the plot is redrawn every frame and a
@@ -361,10 +367,13 @@ mod tests {
 
     #[test]
     fn grid_steps_are_round_and_three_to_seven_and_a_half_across() {
-        // Spans from 0.1 to 10^6, a hundred to each power of ten (the demo's salaries: ~9 000).
-        for exponent in -100..=600 {
-            let span = 10f64.powf(f64::from(exponent) / 100.0);
-            let step = round_step(span);
+        // Spans from 10^-12 to 10^12, a hundred to each power of ten (the demo's salaries:
+        // ~9 000), and just below each power of ten.
+        let spans = (-1200..=1200)
+            .map(|exponent| 10f64.powf(f64::from(exponent) / 100.0))
+            .chain((-12..=12).map(|exponent| 10f64.powi(exponent) * (1.0 - f64::EPSILON)));
+        for span in spans {
+            let step = round_step(span).expect("a step");
             let steps = span / step;
             assert!(
                 (3.0..7.5).contains(&steps),
@@ -378,7 +387,8 @@ mod tests {
                 "{span}: a step of {step}"
             );
         }
-        assert_eq!(round_step(0.0), f64::MAX);
-        assert_eq!(round_step(f64::NAN), f64::MAX);
+        for nothing in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(round_step(nothing), None, "{nothing}");
+        }
     }
 }
