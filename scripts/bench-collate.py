@@ -185,6 +185,7 @@ def main():
     parser.add_argument("--lock", type=Path, default=Path("benches/Cargo.lock"))
     parser.add_argument("--bits", required=True)
     parser.add_argument("--command", required=True)
+    parser.add_argument("--keygen-samples", type=int, required=True)
     args = parser.parse_args()
 
     since = args.since.stat().st_mtime
@@ -204,6 +205,7 @@ def main():
         },
     }
     sizes = [int(b) for b in args.bits.split(",")]
+    keygen_samples = args.keygen_samples
     if not results:
         sys.exit(f"no criterion results newer than {args.since} under {args.criterion}")
 
@@ -256,7 +258,9 @@ def main():
         "- Key generation: Hecate, fast-paillier (its backend's `generate_prime` and "
         "`from_primes`; its own `generate` makes 3072-bit keys of safe primes only), libpaillier "
         "(`BigNumber::prime_from_rng`, as its `random` does at 2048 bits) and python-paillier all "
-        "draw two ordinary primes of half the size. Few runs: read these as rough."
+        f"draw two ordinary primes of half the size; each is the median of {keygen_samples} "
+        "runs, whose times follow the random prime search (the quartiles are often 2× apart): "
+        "read these as rough."
     )
     out.append(
         "- libpaillier has no key-holder encryption and no re-randomization (its `encrypt` refuses "

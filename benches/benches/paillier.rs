@@ -5,7 +5,7 @@
 //! `target/criterion/hecate_<bits>/<operation>/new/estimates.json`, so keep them stable.
 //! `HECATE_BENCH_BITS=2048,3072` picks the key sizes (default: all three);
 //! `HECATE_BENCH_KEYGEN_SAMPLES=40` takes that many samples of key generation, whose time varies
-//! with the prime search (default: criterion's fewest, 10).
+//! with the prime search (default: criterion's fewest, 10), here and in `peers.rs`.
 //!
 //! The predictions use the same job as `hecate bench` (`gui/src/workflows/bench.rs`): a fitted
 //! model's float weights in ±1000 on features in ±100, masked and re-randomized.
@@ -21,7 +21,7 @@ use hecate::{
     PrivateKey, Query,
 };
 use hecate_app::workflows::os_rng;
-use hecate_benches::{SCALAR, bench_bits, fast, model_inputs, slow};
+use hecate_benches::{SCALAR, bench_bits, fast, keygen, model_inputs, slow};
 
 /// The plaintext every encryption benchmark encrypts (the same as `hecate bench`).
 const MESSAGE: u64 = 0x1234_5678_9abc;
@@ -83,19 +83,6 @@ fn pow_bench<const M: usize, const E: usize>(group: &mut BenchmarkGroup<'_, Wall
     });
 }
 
-/// `HECATE_BENCH_KEYGEN_SAMPLES`, if set.
-///
-/// # Panics
-/// On a value that is not a sample count criterion takes (10 or more).
-fn keygen_samples() -> Option<usize> {
-    let value = std::env::var("HECATE_BENCH_KEYGEN_SAMPLES").ok()?;
-    let samples = value.trim().parse().ok().filter(|samples| *samples >= 10);
-    Some(
-        samples
-            .unwrap_or_else(|| panic!("HECATE_BENCH_KEYGEN_SAMPLES: {value:?} is not 10 or more")),
-    )
-}
-
 /// A random integer with its top bit set, so it has exactly `Uint::<L>::BITS` bits.
 fn full_width<const L: usize>(rng: &mut impl crypto_bigint::rand_core::Rng) -> Uint<L> {
     Uint::<L>::random_from_rng(rng) | (Uint::ONE << (Uint::<L>::BITS - 1))
@@ -106,10 +93,7 @@ fn operations<S: KeySize>(group: &mut BenchmarkGroup<'_, WallTime>) {
 
     // Key generation draws primes, so its time varies from run to run; at 4096 bits one takes
     // seconds: the fewest samples, each of the same number of runs.
-    slow(group);
-    if let Some(samples) = keygen_samples() {
-        group.sample_size(samples);
-    }
+    keygen(group);
     group.bench_function("keygen", |b| {
         b.iter(|| PrivateKey::<S>::generate(&mut os_rng()).expect("a key"));
     });

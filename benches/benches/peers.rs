@@ -17,7 +17,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fast_paillier::backend::Integer as FpInteger;
-use hecate_benches::{ModelInputs, SCALAR, bench_bits, fast, model_inputs, slow};
+use hecate_benches::{ModelInputs, SCALAR, bench_bits, fast, keygen, model_inputs, slow};
 use libpaillier::unknown_order::BigNumber;
 use rand08::rngs::OsRng;
 use rug::Integer;
@@ -103,7 +103,7 @@ fn fast_paillier(c: &mut Criterion, bits: u32) {
             return DecryptionKey::from_primes(p, q).expect("a key");
         }
     };
-    slow(&mut group);
+    keygen(&mut group);
     group.bench_function("keygen", |b| b.iter(generate));
 
     fast(&mut group);
@@ -269,7 +269,7 @@ fn libpaillier(c: &mut Criterion, bits: u32) {
             return DecryptionKey::with_primes_unchecked(&p, &q).expect("a key");
         }
     };
-    slow(&mut group);
+    keygen(&mut group);
     group.bench_function("keygen", |b| b.iter(generate));
 
     fast(&mut group);

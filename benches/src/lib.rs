@@ -114,3 +114,21 @@ pub fn slow(group: &mut BenchmarkGroup<'_, WallTime>) {
         .warm_up_time(Duration::from_millis(200))
         .measurement_time(Duration::from_secs(3));
 }
+
+/// [`slow`], with `HECATE_BENCH_KEYGEN_SAMPLES` samples when set: a key generation's time
+/// follows its random prime search, so its median needs more samples than 10, and every
+/// implementation the same number.
+///
+/// # Panics
+/// On a value that is not a sample count criterion takes (10 or more).
+pub fn keygen(group: &mut BenchmarkGroup<'_, WallTime>) {
+    slow(group);
+    if let Ok(value) = std::env::var("HECATE_BENCH_KEYGEN_SAMPLES") {
+        let samples = value.trim().parse().ok().filter(|samples| *samples >= 10);
+        group.sample_size(
+            samples.unwrap_or_else(|| {
+                panic!("HECATE_BENCH_KEYGEN_SAMPLES: {value:?} is not 10 or more")
+            }),
+        );
+    }
+}
