@@ -121,21 +121,46 @@ fn ifma_enabled() -> bool {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Modulus<const LIMBS: usize, const VECTORS: usize> {
     params: FixedMontyParams<LIMBS>,
+    /// 2^(2B) mod m for the IFMA backend's R = 2^B, B = 52·8·`VECTORS`: kept, since deriving it
+    /// takes two of that backend's products, as many as a whole [`Residues::mul`].
+    ifma_r_squared: Uint<LIMBS>,
 }
 
 impl<const LIMBS: usize, const VECTORS: usize> Modulus<LIMBS, VECTORS> {
     /// Parameters for a public modulus (n, n²): built in variable time, which is faster.
     pub fn new_public(modulus: Odd<Uint<LIMBS>>) -> Self {
         // n and n² are public: variable time in them leaks nothing.
-        Self {
-            params: FixedMontyParams::new_vartime(modulus),
-        }
+        Self::with_params(FixedMontyParams::new_vartime(modulus))
     }
 
     /// Parameters for a secret modulus (p, q, p², q²), built in constant time.
     pub fn new_secret(modulus: Odd<Uint<LIMBS>>) -> Self {
+        Self::with_params(FixedMontyParams::new(modulus))
+    }
+
+    /// The modulus of `params`, with the IFMA backend's constant from crypto-bigint's R² =
+    /// 2^(2F), F = 64·`LIMBS`, by its Montgomery products (constant-time, and on every CPU, so
+    /// that the constant does not depend on which arithmetic runs): a product by 2^(2F) takes
+    /// 2^e to 2^(e + F), one by a power of two 2^k below R to 2^(e + k − F); from 2^(2F), the
+    /// 2(B − F) bits still to go are below F at Hecate's widths (two products), not at the
+    /// narrowest test widths.
+    fn with_params(params: FixedMontyParams<LIMBS>) -> Self {
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "evaluated at compile time, of a vector count"
+        )]
+        let mut remaining = const { 2 * (DIGIT_BITS * 8 * VECTORS as u32 - Uint::<LIMBS>::BITS) };
+        let r_squared = FixedMontyForm::from_montgomery(*params.r2(), &params);
+        let mut power = r_squared;
+        while remaining >= Uint::<LIMBS>::BITS {
+            power = power.mul(&r_squared);
+            remaining -= Uint::<LIMBS>::BITS;
+        }
+        let shift = FixedMontyForm::from_montgomery(Uint::ONE.shl_vartime(remaining), &params);
+        let ifma_r_squared = *power.mul(&shift).mul(&r_squared).as_montgomery();
         Self {
-            params: FixedMontyParams::new(modulus),
+            params,
+            ifma_r_squared,
         }
     }
 
@@ -167,7 +192,7 @@ impl<const LIMBS: usize, const VECTORS: usize> Modulus<LIMBS, VECTORS> {
         ifma::Ifma::new(
             kernel,
             self.params.modulus().as_ref(),
-            self.params.r2(),
+            &self.ifma_r_squared,
             self.params.mod_neg_inv().0,
         )
     }
@@ -222,6 +247,7 @@ impl<const LIMBS: usize, const VECTORS: usize> fmt::Debug for Modulus<LIMBS, VEC
 impl<const LIMBS: usize, const VECTORS: usize> Zeroize for Modulus<LIMBS, VECTORS> {
     fn zeroize(&mut self) {
         self.params.zeroize();
+        self.ifma_r_squared.zeroize();
     }
 }
 
@@ -1039,6 +1065,29 @@ mod ifma_tests {
         ifma_4096: 64, 16;
         ifma_6144: 96, 12;
         ifma_8192: 128, 8;
+    }
+
+    fn kept_r_squared_is_right<const LIMBS: usize, const VECTORS: usize>() {
+        for shape in 0..3 {
+            let modulus = modulus::<LIMBS, VECTORS>(&[0x5a; 1024], shape);
+            let m = big(modulus.params.modulus().as_ref());
+            let bits = DIGIT_BITS as usize * 8 * VECTORS;
+            assert_eq!(
+                big(&modulus.ifma_r_squared),
+                (BigUint::from(1u8) << (2 * bits)) % &m,
+                "{LIMBS} limbs, shape {shape}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_kept_r_squared_is_right_at_every_width() {
+        // From one limb, where 2(B − F) bits exceed F, to Hecate's widest.
+        kept_r_squared_is_right::<1, { vectors_for(1) }>();
+        kept_r_squared_is_right::<5, { vectors_for(5) }>();
+        kept_r_squared_is_right::<16, { vectors_for(16) }>();
+        kept_r_squared_is_right::<48, { vectors_for(48) }>();
+        kept_r_squared_is_right::<128, { vectors_for(128) }>();
     }
 
     #[test]

@@ -127,22 +127,12 @@ impl<const N: usize> Digits<N> {
         Uint::from_words(words)
     }
 
-    /// A power of two below R.
-    #[allow(
-        clippy::integer_division_remainder_used,
-        reason = "of a public bit position by a constant"
-    )]
-    fn power_of_two(exponent: u32) -> Self {
+    /// 1.
+    const ONE: Self = {
         let mut out = Self::ZERO;
-        if let Some(digit) = out
-            .0
-            .as_flattened_mut()
-            .get_mut((exponent / DIGIT_BITS) as usize)
-        {
-            *digit = 1 << (exponent % DIGIT_BITS);
-        }
+        out.0[0][0] = 1;
         out
-    }
+    };
 
     /// `self − m` if that is not negative, else `self`, for normalized digits: the last step
     /// of every conversion out.
@@ -176,11 +166,12 @@ impl<const N: usize> Digits<N> {
 
 /// The modulus and its constants for one operation, and the kernel that multiplies
 /// ([`Avx512`] unless a test runs the same code on [`Emulated`] lanes). Built on the stack for
-/// each operation from crypto-bigint's parameters (two or three products), so that keys carry no more
-/// than they did and the no_std customer's stack stays small.
+/// each operation from the modulus' parameters, which keep R² (deriving it would take two
+/// products, as many as a whole `mul`: a homomorphic addition at 2048 bits took 5.2 µs so,
+/// 3.0 with R² kept), by radix conversions only.
 pub(super) struct Ifma<const N: usize, K = Avx512> {
     modulus: Digits<N>,
-    /// R² mod m (below 2m).
+    /// R² mod m.
     r_squared: Digits<N>,
     /// −m⁻¹ mod 2^52.
     neg_inverse: u64,
@@ -208,33 +199,21 @@ pub(super) fn available() -> bool {
 }
 
 impl<const N: usize, K: Kernel> Ifma<N, K> {
-    /// The constants for modulus m from crypto-bigint's: `form_r_squared` = R_form² mod m and
-    /// `neg_inverse` = −m⁻¹ mod 2^64. m must be at least 2^(64·LIMBS − 4).
+    /// The constants for modulus m: `r_squared` = R² mod m, R = 2^(52·8N), and `neg_inverse` =
+    /// −m⁻¹ mod 2^64 (crypto-bigint's). m must be at least 2^(64·LIMBS − 4).
     pub(super) fn new<const LIMBS: usize>(
         kernel: K,
         modulus: &Uint<LIMBS>,
-        form_r_squared: &Uint<LIMBS>,
+        r_squared: &Uint<LIMBS>,
         neg_inverse: u64,
     ) -> Self {
         const { assert!(N >= 1 && N == vectors_for(LIMBS), "N fits the modulus") };
-        let mut ifma = Self {
+        Self {
             modulus: Digits::from_uint(modulus),
-            r_squared: Digits::ZERO,
+            r_squared: Digits::from_uint(r_squared),
             neg_inverse: neg_inverse & DIGIT_MASK,
             kernel,
-        };
-        // R² from R_form² = 2^(2F), F = 64·LIMBS, B = 52·8N: squarings take 2^e to 2^(2e − B),
-        // then a power of two 2^t, below R/4 (so the product stays below m·R), to 2^(e + t − B)
-        // = 2^(2B). The schedule depends on the widths only.
-        let (squarings, shift) =
-            const { r_squared_schedule(LIMBS * 64, DIGIT_BITS as usize * 8 * N) };
-        let mut power = Digits::from_uint(form_r_squared);
-        for _ in 0..squarings {
-            power = ifma.amm(&power, &power);
         }
-        ifma.r_squared = ifma.amm(&power, &Digits::power_of_two(shift));
-        power.zeroize();
-        ifma
     }
 
     /// `a · b mod m`, fully reduced, for `a`, `b` of the modulus' width.
@@ -490,7 +469,7 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
 
     /// 1 in Montgomery form: AMM(R², 1) = R mod m (below 2m).
     fn one(&self) -> Digits<N> {
-        self.amm(&self.r_squared, &Digits::power_of_two(0))
+        self.amm(&self.r_squared, &Digits::ONE)
     }
 
     /// Fully reduced from below 2m.
@@ -503,7 +482,7 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
     /// Out of the Montgomery form: AMM(x, 1) is at most m (only x ≡ 0 reaches m), then one
     /// conditional subtraction.
     fn out_of_montgomery(&self, x: &Digits<N>) -> Digits<N> {
-        self.reduce(&self.amm(x, &Digits::power_of_two(0)))
+        self.reduce(&self.amm(x, &Digits::ONE))
     }
 
     /// x⁰ … x^(TABLE − 1) in Montgomery form, below 2m, into `table`.
@@ -518,18 +497,6 @@ impl<const N: usize, K: Kernel> Ifma<N, K> {
         }
         power.zeroize();
     }
-}
-
-/// How [`Ifma::new`] reaches 2^(2B) from 2^(2F): the number of squarings, then the shift t.
-const fn r_squared_schedule(form_bits: usize, full_bits: usize) -> (u32, u32) {
-    let mut exponent = 2 * form_bits;
-    let mut squarings = 0;
-    while exponent < 2 * full_bits + 2 {
-        exponent = 2 * exponent - full_bits;
-        squarings += 1;
-    }
-    assert!(exponent <= 3 * full_bits, "the last shift is not negative");
-    (squarings, (3 * full_bits - exponent) as u32)
 }
 
 /// The `width` bits of an exponent from `window · width` (public positions).
