@@ -205,7 +205,6 @@ def main():
         },
     }
     sizes = [int(b) for b in args.bits.split(",")]
-    keygen_samples = args.keygen_samples
     if not results:
         sys.exit(f"no criterion results newer than {args.since} under {args.criterion}")
 
@@ -258,7 +257,7 @@ def main():
         "- Key generation: Hecate, fast-paillier (its backend's `generate_prime` and "
         "`from_primes`; its own `generate` makes 3072-bit keys of safe primes only), libpaillier "
         "(`BigNumber::prime_from_rng`, as its `random` does at 2048 bits) and python-paillier all "
-        f"draw two ordinary primes of half the size; each is the median of {keygen_samples} "
+        f"draw two ordinary primes of half the size; each is the median of {args.keygen_samples} "
         "runs, whose times follow the random prime search (the quartiles are often 2× apart): "
         "read these as rough."
     )

@@ -60,8 +60,12 @@ def bench_size(bits, min_time, keygen_runs):
 
     # Key generation's time follows its random prime search: as many runs as the Rust side takes
     # samples, whatever the time.
-    generate = lambda: paillier.generate_paillier_keypair(n_length=bits)  # noqa: E731
-    record("keygen", generate, min_runs=keygen_runs, max_runs=keygen_runs)
+    record(
+        "keygen",
+        lambda: paillier.generate_paillier_keypair(n_length=bits),
+        min_runs=keygen_runs,
+        max_runs=keygen_runs,
+    )
     public, private = paillier.generate_paillier_keypair(n_length=bits)
 
     # `encrypt` encodes, computes (1 + m·n) with r = 1, then obfuscates (r^n for a fresh r).

@@ -91,8 +91,8 @@ fn full_width<const L: usize>(rng: &mut impl crypto_bigint::rand_core::Rng) -> U
 fn operations<S: KeySize>(group: &mut BenchmarkGroup<'_, WallTime>) {
     let mut rng = os_rng();
 
-    // Key generation draws primes, so its time varies from run to run; at 4096 bits one takes
-    // seconds: the fewest samples, each of the same number of runs.
+    // Key generation draws primes, so its time varies from run to run: as many samples as every
+    // implementation takes.
     keygen(group);
     group.bench_function("keygen", |b| {
         b.iter(|| PrivateKey::<S>::generate(&mut os_rng()).expect("a key"));

@@ -1640,13 +1640,11 @@ fn the_model_shown_names_the_data_it_was_trained_on_after_other_data_is_opened()
     let mut harness = harness(&script);
     tab(&mut harness, "Company");
     click(&mut harness, "Train");
-    settle(&mut harness);
     let sample = format!("Trained on {SAMPLE_NAME}:");
     harness.get_by_label(&sample);
 
     script.next(&[&other]);
     click(&mut harness, "Open a CSV...");
-    settle(&mut harness);
     harness.get_by_label(&format!("Training data: {}", other.display()));
     // Not trained yet on the data just opened: the model shown is still the sample's.
     harness.get_by_label(&sample);
@@ -1654,7 +1652,6 @@ fn the_model_shown_names_the_data_it_was_trained_on_after_other_data_is_opened()
     click(&mut harness, "Train");
     // The sample's model is only in memory: training again asks first.
     answer(&mut harness, "Discard the model");
-    settle(&mut harness);
     harness.get_by_label(&format!("Trained on {}:", other.display()));
     assert!(
         harness.query_by_label(&sample).is_none(),
