@@ -35,8 +35,8 @@ use crate::{Error, KeySize, Paillier4096, Result};
 /// and above (FIPS 186-5, Table B.1, asks for 4 to 5).
 const GENERATED_ROUNDS: usize = 5;
 
-/// The squarings of a Miller–Rabin round for a generated candidate: the round is exact for a p
-/// with 2^64 ∤ p − 1, and a prime with 2^65 | p − 1 (a fraction 2^-64 of them) may fail, to be
+/// The squarings of a Miller–Rabin round for a generated candidate: the round is exact for every
+/// p with 2^65 ∤ p − 1, and a prime with 2^65 | p − 1 (a fraction 2^-64 of them) may fail, to be
 /// thrown away like any rejected candidate, independent of the one kept. The `PRIME_BITS`
 /// squarings an exact round takes would cost about as much as its exponentiation, for nothing.
 const GENERATED_SQUARINGS: u32 = 64;

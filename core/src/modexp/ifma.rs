@@ -166,9 +166,9 @@ impl<const N: usize> Digits<N> {
 
 /// The modulus and its constants for one operation, and the kernel that multiplies
 /// ([`Avx512`] unless a test runs the same code on [`Emulated`] lanes). Built on the stack for
-/// each operation from the modulus' parameters, which keep R² (deriving it would take two
-/// products, as many as a whole `mul`: a homomorphic addition at 2048 bits took 5.2 µs so,
-/// 3.0 with R² kept), by radix conversions only.
+/// each operation from the modulus' parameters by radix conversions only: the modulus keeps R²,
+/// whose derivation takes two products, as many as a whole `mul` (a homomorphic addition at 2048
+/// bits: 5.2 µs deriving it, 3.0 with it kept).
 pub(super) struct Ifma<const N: usize, K = Avx512> {
     modulus: Digits<N>,
     /// R² mod m.
