@@ -117,7 +117,8 @@ fn ifma_enabled() -> bool {
 }
 
 /// Montgomery parameters for one odd modulus of `LIMBS` limbs; `VECTORS` ([`vectors_for`]) sizes
-/// the AVX-512 IFMA backend's numbers, whose constants each operation derives from these.
+/// the AVX-512 IFMA backend's numbers: the modulus keeps that backend's R², and each operation
+/// converts its other constants from crypto-bigint's.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Modulus<const LIMBS: usize, const VECTORS: usize> {
     params: FixedMontyParams<LIMBS>,
@@ -150,14 +151,19 @@ impl<const LIMBS: usize, const VECTORS: usize> Modulus<LIMBS, VECTORS> {
             reason = "evaluated at compile time, of a vector count"
         )]
         let mut remaining = const { 2 * (DIGIT_BITS * 8 * VECTORS as u32 - Uint::<LIMBS>::BITS) };
-        let r_squared = FixedMontyForm::from_montgomery(*params.r2(), &params);
+        let mut r_squared = FixedMontyForm::from_montgomery(*params.r2(), &params);
         let mut power = r_squared;
         while remaining >= Uint::<LIMBS>::BITS {
             power = power.mul(&r_squared);
             remaining -= Uint::<LIMBS>::BITS;
         }
+        // May exceed m (below R, not a residue): only ever an operand of a product with one
+        // below m.
         let shift = FixedMontyForm::from_montgomery(Uint::ONE.shl_vartime(remaining), &params);
         let ifma_r_squared = *power.mul(&shift).mul(&r_squared).as_montgomery();
+        // Of a secret prime's modulus, secret too.
+        power.zeroize();
+        r_squared.zeroize();
         Self {
             params,
             ifma_r_squared,
@@ -167,8 +173,8 @@ impl<const LIMBS: usize, const VECTORS: usize> Modulus<LIMBS, VECTORS> {
     /// The IFMA kernel, if the CPU has it and the modulus fills its width to within 4 bits
     /// (every Hecate modulus does: p, q and n have their top bit set, and squares lose at most
     /// one; whether it does is decided by the key size, which is public). Chosen at each
-    /// operation rather than kept in the modulus: keys stay as they were, and a secret key marked
-    /// undefined whole (by the constant-time gate) holds no flag to branch on.
+    /// operation rather than kept in the modulus: a secret key marked undefined whole (by the
+    /// constant-time gate) holds no flag to branch on.
     #[cfg(target_arch = "x86_64")]
     fn ifma_kernel(&self) -> Option<IfmaKernel> {
         #[cfg(hecate_ct_gate)]
@@ -1077,6 +1083,9 @@ mod ifma_tests {
                 (BigUint::from(1u8) << (2 * bits)) % &m,
                 "{LIMBS} limbs, shape {shape}"
             );
+            // The constant-time parameters of a secret modulus give the same.
+            let secret = Modulus::<LIMBS, VECTORS>::new_secret(*modulus.params.modulus());
+            assert_eq!(secret.ifma_r_squared, modulus.ifma_r_squared);
         }
     }
 

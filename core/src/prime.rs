@@ -37,7 +37,7 @@ const GENERATED_ROUNDS: usize = 5;
 
 /// The squarings of a Miller–Rabin round for a generated candidate: the round is exact for every
 /// p with 2^65 ∤ p − 1, and a prime with 2^65 | p − 1 (a fraction 2^-64 of them) may fail, to be
-/// thrown away like any rejected candidate, independent of the one kept. The `PRIME_BITS`
+/// thrown away like any rejected candidate, independent of the one kept. The `PRIME_BITS` − 1
 /// squarings an exact round takes would cost about as much as its exponentiation, for nothing.
 const GENERATED_SQUARINGS: u32 = 64;
 
@@ -663,33 +663,49 @@ mod tests {
         );
     }
 
-    #[test]
-    fn only_the_exact_round_accepts_every_prime_with_a_long_run_of_twos() {
-        // A 1024-bit prime p = k · 2^80 + 1: the −1 of a round lies past the generated bound for
-        // nearly every base.
-        let mut rng = StdRng::seed_from_u64(6);
+    /// A 1024-bit prime p = k · 2^s + 1 with k odd, and a base that is not a square mod p: its
+    /// −1 comes at squaring s − 1 exactly, since base^((p−1)/2) ≡ −1.
+    fn prime_with_twos(s: u32, rng: &mut StdRng) -> (Odd<U1024>, U1024) {
         let prime = core::iter::repeat_with(|| {
-            let k = U1024::random_bits(&mut rng, 1024 - 80) | U1024::ONE.shl(1024 - 81);
-            k.shl(80) | U1024::ONE
+            let k = U1024::random_bits(rng, 1024 - s) | U1024::ONE.shl(1023 - s) | U1024::ONE;
+            k.shl(s) | U1024::ONE
         })
         .find(|n| crypto_primes::is_prime(crypto_primes::Flavor::Any, n))
         .unwrap();
-        let prime = Odd::new(prime).unwrap();
-        let modulus = Paillier2048::mod_p(prime);
-        let mut bounded = 0;
-        for _ in 0..16 {
-            let base = random_base::<Paillier2048, _>(&mut rng);
-            assert!(matches_reference::<Paillier2048, { U1024::LIMBS }>(
-                prime, base
-            ));
-            bounded += u8::from(bool::from(miller_rabin::<Paillier2048>(
-                &modulus,
-                &prime,
-                &base,
-                GENERATED_SQUARINGS,
-            )));
-        }
-        assert!(bounded < 16, "the bound cut nothing");
+        let n = big(&prime);
+        let minus_one = &n - 1u8;
+        let half = &minus_one >> 1;
+        let base = core::iter::repeat_with(|| random_base::<Paillier2048, _>(rng))
+            .find(|base| big(base).modpow(&half, &n) == minus_one)
+            .unwrap();
+        (Odd::new(prime).unwrap(), base)
+    }
+
+    #[test]
+    fn the_generated_round_is_exact_to_the_sixty_fourth_power_of_two() {
+        let mut rng = StdRng::seed_from_u64(6);
+        let bounded = |prime: &Odd<U1024>, base: &U1024| -> bool {
+            let modulus = Paillier2048::mod_p(*prime);
+            miller_rabin::<Paillier2048>(&modulus, prime, base, GENERATED_SQUARINGS).into()
+        };
+        // s = 64: the −1 at squaring 63, the last one the bound looks at.
+        let (prime, base) = prime_with_twos(64, &mut rng);
+        assert!(matches_reference::<Paillier2048, { U1024::LIMBS }>(
+            prime, base
+        ));
+        assert!(bounded(&prime, &base));
+        // s = 65: at squaring 64, one past the bound: only the exact round accepts. The base's
+        // square has its −1 one squaring earlier, and passes both.
+        let (prime, base) = prime_with_twos(65, &mut rng);
+        assert!(matches_reference::<Paillier2048, { U1024::LIMBS }>(
+            prime, base
+        ));
+        assert!(!bounded(&prime, &base));
+        let square = Paillier2048::mod_p(prime).mul(&base, &base);
+        assert!(matches_reference::<Paillier2048, { U1024::LIMBS }>(
+            prime, square
+        ));
+        assert!(bounded(&prime, &square));
     }
 
     /// ψ₁₂ (Jiang and Deng, 2014): the least strong pseudoprime to the first 12 prime bases
