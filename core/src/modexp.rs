@@ -158,7 +158,7 @@ impl<const LIMBS: usize, const VECTORS: usize> Modulus<LIMBS, VECTORS> {
             remaining -= Uint::<LIMBS>::BITS;
         }
         // May exceed m (below R, not a residue): only ever an operand of a product with one
-        // below m.
+        // below m. The shift is public, fixed by the widths, so `shl_vartime` leaks nothing.
         let shift = FixedMontyForm::from_montgomery(Uint::ONE.shl_vartime(remaining), &params);
         let ifma_r_squared = *power.mul(&shift).mul(&r_squared).as_montgomery();
         // Of a secret prime's modulus, secret too.
